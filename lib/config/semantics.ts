@@ -1,0 +1,145 @@
+import { EnvironmentConfig, Image } from './types.generated';
+
+/** A problem the schema cannot express: cross-field rules and production safety. */
+export interface SemanticProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Variable names that hold credentials; their values belong in the secret manager. */
+const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE|CREDENTIAL|DSN|API_KEY|ACCESS_KEY|^APP_KEY$|_KEY$)/;
+/** Values that look like credentials whatever their name: Laravel keys, PEM blocks, URLs with a password. */
+const SECRET_VALUE = /^base64:[A-Za-z0-9+/=]{20,}$|-----BEGIN [A-Z ]*PRIVATE KEY-----|^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/;
+
+const PRODUCTION_LOG_LEVELS = ['info', 'notice', 'warning', 'error'];
+
+/** Every cross-field and safety problem of a schema-valid config. */
+export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  const production = config.tier === 'production';
+  const add = (path: string, message: string) => problems.push({ path, message });
+
+  for (const [path, image] of imagesOf(config)) {
+    if (!image.tag && !image.digest) {
+      add(path, `image ${image.repository} has no tag or digest; pin it, e.g. tag: "1.4.2" or digest: "sha256:..."`);
+    } else if (production && !image.digest && image.tag === 'latest') {
+      add(`${path}.tag`, `"latest" is not a pinned version; production needs an immutable tag or a digest`);
+    }
+  }
+
+  if (production) {
+    if (config.laravel.debug) {
+      add('laravel.debug', 'is true; APP_DEBUG shows stack traces and secrets to visitors: set false in production');
+    }
+    if (config.laravel.url && !config.laravel.url.startsWith('https://')) {
+      add('laravel.url', `is ${config.laravel.url}; production must be served over HTTPS (secure cookies need it)`);
+    }
+    if (!PRODUCTION_LOG_LEVELS.includes(config.laravel.logLevel)) {
+      add('laravel.logLevel', `is "${config.laravel.logLevel}"; production logs at ${PRODUCTION_LOG_LEVELS.join(', ')}`);
+    }
+    for (const origin of config.laravel.corsAllowedOrigins) {
+      if (!origin.startsWith('https://')) add('laravel.corsAllowedOrigins', `"${origin}" is not HTTPS; production allows only https:// origins`);
+    }
+  }
+
+  const envMaps: Array<[string, Record<string, string>]> = [
+    ['laravel.env', config.laravel.env],
+    ['fastapi.env', config.fastapi.env],
+    ['waGateway.env', config.waGateway.env],
+  ];
+  for (const [path, env] of envMaps) {
+    for (const [name, value] of Object.entries(env)) {
+      if (SECRET_NAME.test(name) || SECRET_VALUE.test(value)) {
+        add(`${path}.${name}`, 'looks like a secret in plain text; move it to the secret manager and list it under secretEnv instead');
+      }
+    }
+  }
+
+  for (const service of ['fastapi', 'waGateway'] as const) {
+    const type = config[service].serviceType;
+    if (type !== 'ClusterIP') {
+      const port = service === 'fastapi' ? 8001 : 3001;
+      add(`${service}.serviceType`, `is ${type}; port ${port} must stay inside the cluster (Laravel reaches it through the ClusterIP Service): set ClusterIP`);
+    }
+  }
+  if (config.waGateway.replicas > 1) {
+    add('waGateway.replicas', `is ${config.waGateway.replicas}; a WhatsApp session can be open in only one process: set 1`);
+  }
+
+  const seenPools = new Set<string>();
+  config.workers.forEach((pool, i) => {
+    if (seenPools.has(pool.name)) add(`workers[${i}].name`, `"${pool.name}" is used by another pool; pool names must be unique`);
+    seenPools.add(pool.name);
+    if (pool.autoscaling.enabled && pool.autoscaling.maxReplicas < pool.replicas) {
+      add(`workers[${i}].autoscaling.maxReplicas`, `is ${pool.autoscaling.maxReplicas}, below replicas (${pool.replicas})`);
+    }
+  });
+
+  const web = config.web;
+  if (web.autoscaling.enabled && web.autoscaling.maxReplicas < web.replicas) {
+    add('web.autoscaling.maxReplicas', `is ${web.autoscaling.maxReplicas}, below web.replicas (${web.replicas})`);
+  }
+  if (web.maxUnavailable >= web.replicas && production) {
+    add('web.maxUnavailable', `is ${web.maxUnavailable} with ${web.replicas} replicas; a drain could take the whole site down: raise web.replicas`);
+  }
+  const fpm = web.phpFpm;
+  if (fpm.minSpareServers > fpm.maxSpareServers || fpm.startServers < fpm.minSpareServers || fpm.startServers > fpm.maxSpareServers || fpm.maxSpareServers > fpm.maxChildren) {
+    add('web.phpFpm', 'php-fpm needs minSpareServers <= startServers <= maxSpareServers <= maxChildren');
+  }
+
+  for (const [path, schedule] of [['scheduler.schedule', config.scheduler.schedule], ['backup.schedule', config.backup.schedule]]) {
+    const problem = cronProblem(schedule);
+    if (problem) add(path, `"${schedule}" is not a valid cron schedule: ${problem}`);
+  }
+  return problems;
+}
+
+/** Every image setting with its key path. */
+export function imagesOf(config: EnvironmentConfig): Array<[string, Image]> {
+  const images: Array<[string, Image | undefined]> = [
+    ['laravel.image', config.laravel.image],
+    ['web.nginxImage', config.web.nginxImage],
+    ['fastapi.image', config.fastapi.image],
+    ['waGateway.image', config.waGateway.image],
+    ['observability.metrics.phpFpmExporterImage', config.observability.metrics.phpFpmExporterImage],
+    ['observability.metrics.nginxExporterImage', config.observability.metrics.nginxExporterImage],
+    ['observability.metrics.redisExporterImage', config.observability.metrics.redisExporterImage],
+    ['backup.image', config.backup.image],
+  ];
+  return images.filter((entry): entry is [string, Image] => entry[1] !== undefined);
+}
+
+const CRON_FIELDS: Array<{ name: string; min: number; max: number; names?: string[] }> = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
+  { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+];
+const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+
+/** Why a schedule is not one the Kubernetes CronJob controller accepts, or undefined when it is. */
+export function cronProblem(schedule: string): string | undefined {
+  if (CRON_MACROS.includes(schedule.trim())) return undefined;
+  const fields = schedule.trim().split(/\s+/);
+  if (fields.length !== 5) return `expected 5 fields (minute hour day-of-month month day-of-week), found ${fields.length}`;
+  for (let i = 0; i < 5; i++) {
+    const spec = CRON_FIELDS[i];
+    for (const part of fields[i].split(',')) {
+      const match = /^(\*|\?|([0-9A-Za-z]+)(?:-([0-9A-Za-z]+))?)(?:\/([0-9]+))?$/.exec(part);
+      if (!match) return `${spec.name} field "${fields[i]}" is malformed`;
+      const value = (token: string) => {
+        const index = spec.names?.indexOf(token.toUpperCase()) ?? -1;
+        if (index >= 0) return index + spec.min;
+        return /^[0-9]+$/.test(token) ? Number(token) : NaN;
+      };
+      for (const token of [match[2], match[3]].filter((t): t is string => t !== undefined)) {
+        const n = value(token);
+        if (!(n >= spec.min && n <= spec.max)) return `${spec.name} "${token}" is outside ${spec.min}-${spec.max}`;
+      }
+      if (match[2] && match[3] && value(match[2]) > value(match[3])) return `${spec.name} range "${part}" runs backwards`;
+      if (match[4] !== undefined && Number(match[4]) === 0) return `${spec.name} step must be at least 1`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,196 @@
+import { Construct } from 'constructs';
+import { AppContext } from './app-context';
+import { EnvironmentConfig, WorkerPoolConfig } from './config/types.generated';
+import { DatabaseMigration } from './migration';
+import { NotificationService } from './fastapi';
+import { imageVersion } from './image';
+import { LaravelRuntime } from './laravel-runtime';
+import { LaravelSettings, serviceUrl } from './laravel-settings';
+import { LaravelWeb } from './laravel-web';
+import { AppNamespace } from './namespace';
+import { PORTS } from './defaults';
+import { QueueWorkerPool } from './queue-workers';
+import { LaravelScheduler } from './scheduler';
+import { resolveRemoteRefs, SecretEnvironment } from './secret-environment';
+import { WhatsAppGateway } from './wa-gateway';
+
+/** Default database ports by engine. */
+const DATABASE_PORTS = { mysql: 3306, pgsql: 5432 } as const;
+
+/**
+ * The whole pembayaran application for one environment: Laravel web, queue workers, scheduler and
+ * migrations; the FastAPI notification service and the WA gateway; settings, secrets and the namespace.
+ * Every part is a public member, so platform teams can add to it (`addWorkerPool`, `web.addSidecar`,
+ * `pod.addVolume`) or patch it (`ApiObject.of(...).addJsonPatch`) without editing this library.
+ */
+export class PembayaranStack extends Construct {
+  public readonly config: EnvironmentConfig;
+  public readonly context: AppContext;
+  public readonly settings: LaravelSettings;
+  public readonly runtime: LaravelRuntime;
+  public readonly web: LaravelWeb;
+  public readonly workers: QueueWorkerPool[] = [];
+  public readonly scheduler: LaravelScheduler;
+  public readonly migration: DatabaseMigration;
+  public readonly notificationService: NotificationService;
+  public readonly waGateway: WhatsAppGateway;
+
+  constructor(scope: Construct, id: string, config: EnvironmentConfig) {
+    super(scope, id);
+    this.config = config;
+    const context = (this.context = new AppContext({
+      namespace: config.namespace,
+      appName: config.appName,
+      environment: config.name,
+      version: imageVersion(config.laravel.image),
+      podIdentity: config.podSecurity,
+    }));
+
+    new AppNamespace(this, 'Namespace', context);
+
+    const url = config.laravel.url ?? `https://${config.laravel.host}`;
+    this.settings = new LaravelSettings(this, 'LaravelSettings', {
+      context,
+      tier: config.tier,
+      url,
+      debug: config.laravel.debug,
+      logLevel: config.laravel.logLevel,
+      timezone: config.laravel.timezone,
+      trustedProxies: config.laravel.trustedProxies,
+      corsAllowedOrigins: config.laravel.corsAllowedOrigins,
+      database: {
+        connection: config.database.connection,
+        host: config.database.host,
+        port: config.database.port ?? DATABASE_PORTS[config.database.connection],
+        name: config.database.name,
+      },
+      redis: { host: config.redis.host, port: config.redis.port, prefix: this.redisPrefix },
+      objectStorage: config.objectStorage,
+      notificationServiceUrl: serviceUrl(context, 'fastapi', PORTS.fastapi),
+      waGatewayUrl: config.waGateway.allowFromLaravel ? serviceUrl(context, 'wa-gateway', PORTS.waGateway) : undefined,
+      extraEnv: config.laravel.env,
+      secretStore: config.secrets.store,
+      secretRefreshInterval: config.secrets.refreshInterval,
+      remoteKey: config.secrets.remoteKey,
+      secretRefs: { ...config.secrets.remoteRefs, ...config.laravel.secretEnv },
+    });
+    this.runtime = new LaravelRuntime(context, config.laravel.image, this.settings);
+
+    const web = config.web;
+    this.web = new LaravelWeb(this, 'Web', {
+      runtime: this.runtime,
+      replicas: web.replicas,
+      nginxImage: web.nginxImage,
+      resources: web.resources,
+      phpFpm: web.phpFpm,
+      clientMaxBodySize: web.clientMaxBodySize,
+      readinessPath: web.readinessPath,
+      drainSeconds: web.drainSeconds,
+      requestTimeoutSeconds: web.requestTimeoutSeconds,
+      autoscaling: web.autoscaling,
+      maxUnavailable: web.maxUnavailable,
+      trustedProxies: config.laravel.trustedProxies,
+      ingress: {
+        host: config.laravel.host,
+        className: web.ingress.className,
+        clusterIssuer: web.ingress.clusterIssuer,
+        tlsSecretName: web.ingress.tlsSecretName ?? context.name('tls'),
+        rateLimitRps: web.ingress.rateLimitRps,
+        annotations: web.ingress.annotations,
+      },
+    });
+
+    config.workers.forEach((pool) => this.addWorkerPool(pool));
+
+    this.scheduler = new LaravelScheduler(this, 'Scheduler', {
+      runtime: this.runtime,
+      schedule: config.scheduler.schedule,
+      startingDeadlineSeconds: config.scheduler.startingDeadlineSeconds,
+      activeDeadlineSeconds: config.scheduler.activeDeadlineSeconds,
+      resources: config.scheduler.resources,
+    });
+
+    this.migration = new DatabaseMigration(this, 'Migration', {
+      runtime: this.runtime,
+      activeDeadlineSeconds: config.migrations.activeDeadlineSeconds,
+      backoffLimit: config.migrations.backoffLimit,
+      resources: config.migrations.resources,
+    });
+
+    const fastapi = config.fastapi;
+    this.notificationService = new NotificationService(this, 'NotificationService', {
+      context,
+      image: fastapi.image,
+      replicas: fastapi.replicas,
+      healthPath: fastapi.healthPath,
+      timeoutGracefulShutdown: fastapi.timeoutGracefulShutdown,
+      logLevel: fastapi.logLevel,
+      env: { WA_GATEWAY_URL: serviceUrl(context, 'wa-gateway', PORTS.waGateway), ...fastapi.env },
+      secrets: this.secretEnvironment('FastapiSecrets', 'fastapi', fastapi.secretEnv),
+      resources: fastapi.resources,
+    });
+
+    const wa = config.waGateway;
+    this.waGateway = new WhatsAppGateway(this, 'WaGateway', {
+      context,
+      image: wa.image,
+      replicas: wa.replicas,
+      sessionPath: wa.sessionPath,
+      storage: wa.storage,
+      probe: wa.probe,
+      shmSize: wa.shmSize,
+      logLevel: wa.logLevel,
+      retry: wa.retry,
+      env: wa.env,
+      secrets: this.secretEnvironment('WaGatewaySecrets', 'wa-gateway', wa.secretEnv),
+      resources: wa.resources,
+    });
+  }
+
+  /** Laravel's Redis key prefix; queue lists are `<prefix>queues:<queue>`. */
+  get redisPrefix(): string {
+    return this.config.redis.prefix ?? `${this.config.appName}_database_`;
+  }
+
+  /** Adds a queue worker pool, e.g. one a platform team needs in a single environment. */
+  addWorkerPool(pool: WorkerPoolConfig): QueueWorkerPool {
+    const worker = new QueueWorkerPool(this, `Worker-${pool.name}`, {
+      runtime: this.runtime,
+      name: pool.name,
+      mode: pool.mode,
+      queues: pool.queues,
+      replicas: pool.replicas,
+      timeout: pool.timeout,
+      tries: pool.tries,
+      memory: pool.memory,
+      sleep: pool.sleep,
+      backoff: pool.backoff,
+      maxJobs: pool.maxJobs,
+      maxTime: pool.maxTime,
+      resources: pool.resources,
+      autoscaling: pool.autoscaling.enabled
+        ? {
+            maxReplicas: pool.autoscaling.maxReplicas,
+            listLength: pool.autoscaling.listLength,
+            cooldownPeriod: pool.autoscaling.cooldownPeriod,
+            pollingInterval: pool.autoscaling.pollingInterval,
+            redisAddress: `${this.config.redis.host}:${this.config.redis.port}`,
+            redisPrefix: this.redisPrefix,
+          }
+        : undefined,
+    });
+    this.workers.push(worker);
+    return worker;
+  }
+
+  private secretEnvironment(id: string, component: string, variables: Record<string, { key?: string; property?: string }>) {
+    if (Object.keys(variables).length === 0) return undefined;
+    return new SecretEnvironment(this, id, {
+      context: this.context,
+      component,
+      store: this.config.secrets.store,
+      refreshInterval: this.config.secrets.refreshInterval,
+      variables: resolveRemoteRefs([], variables, this.config.secrets.remoteKey),
+    });
+  }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Wiring only: arguments → synthesize (load and validate config, build charts, render, gate, write).
+import { ConfigError } from './lib/config/load';
+import { GateError, synthesize } from './tools/synth/synthesize';
+
+const USAGE = 'usage: npm run synth [-- --config <file>]... [--outdir <dir>] [--no-validate]';
+
+function parseArgs(argv: string[]) {
+  const configFiles: string[] = [];
+  let outdir = process.env.CDK8S_OUTDIR || 'dist';
+  let validate = true;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--config' || arg === '--outdir') {
+      const value = argv[++i];
+      if (!value) throw new UsageError(`${arg} needs a value`);
+      if (arg === '--config') configFiles.push(value);
+      else outdir = value;
+    } else if (arg === '--no-validate') {
+      validate = false;
+    } else {
+      throw new UsageError(`unknown argument "${arg}"`);
+    }
+  }
+  return { configFiles, outdir, validate };
+}
+
+class UsageError extends Error {}
+
+try {
+  const args = parseArgs(process.argv.slice(2));
+  const result = synthesize({ configFiles: args.configFiles, outdir: args.outdir, validate: args.validate });
+  console.log(`synthesized ${result.environments.join(', ')} into ${args.outdir}/ (${result.files.size} files)`);
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof GateError) {
+    console.error(err.message);
+  } else if (err instanceof UsageError) {
+    console.error(`${err.message}\n${USAGE}`);
+    process.exitCode = 2;
+  } else {
+    console.error(`synth failed: ${(err as Error).message}`);
+    if (process.env.DEBUG) console.error((err as Error).stack);
+  }
+  process.exitCode ||= 1;
+}
