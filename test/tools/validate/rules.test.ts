@@ -1,0 +1,54 @@
+import { RULES, validateManifests } from '../../../tools/validate';
+import { applyFixture, failingFixtures, hardened } from './fixtures';
+
+describe('hardened fixture set', () => {
+  test('produces zero findings', () => {
+    expect(validateManifests(hardened())).toEqual([]);
+  });
+});
+
+describe('failing fixtures', () => {
+  const fixtures = failingFixtures();
+
+  test.each(fixtures.map((f) => [f.name, f] as const))('%s fires only its rule, with the expected message', (_name, fixture) => {
+    const findings = validateManifests(applyFixture(fixture));
+    expect(findings.length).toBeGreaterThan(0);
+    expect([...new Set(findings.map((f) => f.rule))]).toEqual([fixture.rule]);
+    expect(findings.map((f) => f.message)).toEqual(expect.arrayContaining([expect.stringContaining(fixture.message)]));
+  });
+
+  test('every pod security and production policy rule has a failing fixture', () => {
+    const covered = new Set(fixtures.map((f) => f.rule));
+    const missing = Object.keys(RULES).filter((r) => !r.startsWith('schema/') && !covered.has(r));
+    expect(missing).toEqual([]);
+  });
+
+  test('every rule has a one-line reason', () => {
+    for (const [id, reason] of Object.entries(RULES)) {
+      expect(id).toMatch(/^(schema|pss\/(baseline|restricted)|policy)\/[a-z-]+$/);
+      expect(reason).not.toContain('\n');
+      expect(reason.length).toBeGreaterThan(20);
+    }
+  });
+});
+
+describe('findings', () => {
+  test('name file, kind and name and are sorted deterministically', () => {
+    const manifests = hardened().filter((m) => !m.file.includes('networkpolicy'));
+    const findings = validateManifests(manifests);
+    expect(findings.map((f) => `${f.file} ${f.kind}/${f.name}`)).toEqual([
+      'production/cronjob-scheduler.yaml CronJob/pembayaran-scheduler',
+      'production/deployment-api.yaml Deployment/pembayaran-api',
+      'production/deployment-worker.yaml Deployment/pembayaran-worker',
+    ]);
+    expect(findings.every((f) => f.rule === 'policy/network-policy-coverage')).toBe(true);
+    expect(validateManifests([...manifests].reverse())).toEqual(findings);
+  });
+
+  test('cross-object rules look only within one folder (environment)', () => {
+    const production = hardened();
+    const staging = production.map((m) => ({ ...m, file: m.file.replace(/^production\//, 'staging/') }));
+    // same namespace and names in two environments: no "shared ServiceAccount / PVC" findings
+    expect(validateManifests([...production, ...staging])).toEqual([]);
+  });
+});
