@@ -50,5 +50,7 @@ async function render() {
 module.exports = { render, typesFile };
 
 if (require.main === module) {
-  render().then((ts) => fs.writeFileSync(typesFile, ts)).catch((err) => { console.error(err.message); process.exit(1); });
+  // --stdout prints instead of writing, so a test can compare with the committed file.
+  const write = process.argv.includes('--stdout') ? (ts) => process.stdout.write(ts) : (ts) => fs.writeFileSync(typesFile, ts);
+  render().then(write).catch((err) => { console.error(err.message); process.exit(1); });
 }

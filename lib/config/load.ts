@@ -30,7 +30,7 @@ let validator: ValidateFunction | undefined;
 
 /** Compiled once: ajv fills every documented default while it validates. */
 function schemaValidator(): ValidateFunction {
-  validator ??= new Ajv({ allErrors: true, useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
+  validator ??= new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
   return validator;
 }
 
@@ -149,9 +149,11 @@ function describe(error: ErrorObject): string {
       return 'expected an environment variable name (A-Z, 0-9, _)';
     case 'minimum':
     case 'maximum':
+      return `expected a number ${p.comparison} ${p.limit}${got(error.data)}`;
     case 'minItems':
+      return `expected at least ${p.limit} item(s)`;
     case 'maxLength':
-      return `expected ${error.message}${got(error.data)}`;
+      return `expected at most ${p.limit} characters${got(error.data)}`;
     default:
       return `${error.message ?? 'invalid'}${got(error.data)}`;
   }

@@ -1,0 +1,64 @@
+import * as path from 'path';
+import { App, Chart } from 'cdk8s';
+import { buildApp } from '../charts';
+import { loadEnvironment } from '../lib/config/load';
+import { EnvironmentConfig } from '../lib/config/types.generated';
+
+export const ROOT = path.resolve(__dirname, '..');
+export const SHIPPED_ENVIRONMENTS = ['production', 'staging'];
+
+export type K8sObject = { apiVersion: string; kind: string; metadata: any; spec?: any; data?: any; [key: string]: any };
+
+export function shippedConfig(name: string): EnvironmentConfig {
+  return loadEnvironment(path.join(ROOT, 'config', `${name}.yaml`));
+}
+
+/** Synthesizes configs in memory and returns every object of the first chart. */
+export function objectsOf(config: EnvironmentConfig, customize?: (app: App) => void): K8sObject[] {
+  const app = buildApp([config]);
+  customize?.(app);
+  const chart = app.node.findChild(config.name) as Chart;
+  return chart.toJson() as K8sObject[];
+}
+
+const cache = new Map<string, K8sObject[]>();
+/** Objects of a shipped environment, synthesized once per test file. */
+export function shippedObjects(name: string): K8sObject[] {
+  if (!cache.has(name)) cache.set(name, objectsOf(shippedConfig(name)));
+  return cache.get(name)!;
+}
+
+export function find(objects: K8sObject[], kind: string, name: string): K8sObject {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`no ${kind}/${name} among ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  return found;
+}
+
+/** The pod spec of any workload kind. */
+export function podSpecOf(object: K8sObject): any {
+  if (object.kind === 'CronJob') return object.spec.jobTemplate.spec.template.spec;
+  if (object.kind === 'Pod') return object.spec;
+  return object.spec?.template?.spec;
+}
+
+export function podTemplateOf(object: K8sObject): any {
+  if (object.kind === 'CronJob') return object.spec.jobTemplate.spec.template;
+  return object.spec?.template;
+}
+
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+
+export function container(spec: any, name: string): any {
+  const found = [...(spec.initContainers ?? []), ...spec.containers].find((c: any) => c.name === name);
+  if (!found) throw new Error(`no container ${name}`);
+  return found;
+}
+
+/** A shipped config's YAML with changes applied, for bad-input tests. */
+export function withChanges(name: string, change: (doc: any) => void): string {
+  const yaml = require('js-yaml');
+  const fs = require('fs');
+  const doc = yaml.load(fs.readFileSync(path.join(ROOT, 'config', `${name}.yaml`), 'utf8'));
+  change(doc);
+  return yaml.dump(doc);
+}
