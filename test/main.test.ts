@@ -1,0 +1,127 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ROOT, withChanges } from './helpers';
+
+const MAIN = path.join(ROOT, 'build/main.js');
+
+function synth(args: string[], cwd = ROOT) {
+  const result = spawnSync('node', [MAIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: '' } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Every file under a folder with its content, to prove a folder unchanged. */
+function snapshotTree(dir: string): Record<string, string> {
+  const tree: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else tree[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return tree;
+}
+
+describe('npm run synth', () => {
+  let work: string;
+  let outdir: string;
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-'));
+    outdir = path.join(work, 'dist');
+    fs.mkdirSync(path.join(outdir, 'production'), { recursive: true });
+    fs.writeFileSync(path.join(outdir, 'production', 'previous.yaml'), 'kind: Previous\n');
+  });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  function writeConfig(name: string, text: string): string {
+    const file = path.join(work, name);
+    fs.writeFileSync(file, text);
+    return file;
+  }
+
+  test('bad config: one line per problem naming file and key, exit 1, no stack trace, output untouched', () => {
+    const before = snapshotTree(outdir);
+    const file = writeConfig('bad.yaml', withChanges('production', (d) => {
+      d.web.replicaz = 2;
+      d.laravel.debug = true;
+      d.laravel.image.tag = 'latest';
+    }));
+    const result = synth(['--config', file, '--outdir', outdir]);
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/bad\.yaml: web\.replicaz: unknown key; did you mean "replicas"\?/);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(snapshotTree(outdir)).toEqual(before);
+
+    const unsafe = writeConfig('unsafe.yaml', withChanges('production', (d) => {
+      d.laravel.debug = true;
+      d.laravel.image.tag = 'latest';
+    }));
+    const refused = synth(['--config', unsafe, '--outdir', outdir]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/unsafe\.yaml: laravel\.image\.tag: "latest" is not a pinned version/),
+      expect.stringMatching(/unsafe\.yaml: laravel\.debug: is true; APP_DEBUG shows stack traces/),
+    ]);
+    expect(snapshotTree(outdir)).toEqual(before);
+  });
+
+  test('YAML syntax error: the line, exit 1, output untouched', () => {
+    const before = snapshotTree(outdir);
+    const result = synth(['--config', writeConfig('broken.yaml', 'name: x\n  tier: production\n'), '--outdir', outdir]);
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toMatch(/broken\.yaml: YAML syntax error: line 2, column \d+: /);
+    expect(snapshotTree(outdir)).toEqual(before);
+  });
+
+  test('a missing config file and an unknown flag are one-line errors', () => {
+    const missing = synth(['--config', path.join(work, 'nope.yaml'), '--outdir', outdir]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.trim()).toMatch(/nope\.yaml: cannot read file \(ENOENT\)$/);
+    const flag = synth(['--frobnicate']);
+    expect(flag.status).toBe(2);
+    expect(flag.stderr).toMatch(/^unknown argument "--frobnicate"/);
+  });
+
+  test('the quality gate refuses unsafe output and leaves the previous output as it was', () => {
+    const before = snapshotTree(outdir);
+    const file = writeConfig('staging-latest.yaml', withChanges('staging', (d) => (d.laravel.image.tag = 'latest')));
+    const result = synth(['--config', file, '--outdir', outdir]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/policy\/image-pinned/);
+    expect(result.stderr).toMatch(/dist\/ left unchanged/);
+    expect(snapshotTree(outdir)).toEqual(before);
+  });
+
+  test('a successful synth replaces every environment folder and leaves no stale file', () => {
+    const result = synth(['--outdir', outdir]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(fs.existsSync(path.join(outdir, 'production', 'previous.yaml'))).toBe(false);
+    expect(fs.existsSync(path.join(outdir, 'production', 'deployment-pembayaran-web.yaml'))).toBe(true);
+    expect(fs.existsSync(path.join(outdir, 'staging', 'deployment-pembayaran-web.yaml'))).toBe(true);
+    expect(fs.readdirSync(work).filter((f) => f.startsWith('.dist-next-') || f.includes('.old-'))).toEqual([]);
+  });
+
+  test('--config synthesizes one environment and leaves the others alone', () => {
+    const staging = snapshotTree(path.join(outdir, 'staging'));
+    fs.writeFileSync(path.join(outdir, 'production', 'stale.yaml'), 'kind: Stale\n');
+    const result = synth(['--config', path.join(ROOT, 'config/production.yaml'), '--outdir', outdir]);
+    expect(result.status).toBe(0);
+    expect(fs.existsSync(path.join(outdir, 'production', 'stale.yaml'))).toBe(false);
+    expect(snapshotTree(path.join(outdir, 'staging'))).toEqual(staging);
+  });
+
+  test('two synths give byte-identical output, from any working directory', () => {
+    const other = path.join(work, 'again');
+    expect(synth(['--outdir', other], os.tmpdir()).status).toBe(0);
+    const a = snapshotTree(outdir);
+    const b = snapshotTree(other);
+    expect(Object.keys(b).length).toBeGreaterThan(40);
+    expect(b).toEqual(a);
+  });
+});
