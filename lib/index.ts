@@ -16,6 +16,7 @@ export * from './migration';
 export * from './namespace';
 export * from './fastapi';
 export * from './wa-gateway';
+export * from './network-policies';
 export * from './pembayaran-stack';
 export * from './config/load';
 export * from './config/semantics';

@@ -8,6 +8,7 @@ import { LaravelRuntime } from './laravel-runtime';
 import { LaravelSettings, serviceUrl } from './laravel-settings';
 import { LaravelWeb } from './laravel-web';
 import { AppNamespace } from './namespace';
+import { NetworkPolicies } from './network-policies';
 import { PORTS } from './defaults';
 import { QueueWorkerPool } from './queue-workers';
 import { LaravelScheduler } from './scheduler';
@@ -34,6 +35,7 @@ export class PembayaranStack extends Construct {
   public readonly migration: DatabaseMigration;
   public readonly notificationService: NotificationService;
   public readonly waGateway: WhatsAppGateway;
+  public readonly networkPolicies: NetworkPolicies;
 
   constructor(scope: Construct, id: string, config: EnvironmentConfig) {
     super(scope, id);
@@ -144,6 +146,18 @@ export class PembayaranStack extends Construct {
       env: wa.env,
       secrets: this.secretEnvironment('WaGatewaySecrets', 'wa-gateway', wa.secretEnv),
       resources: wa.resources,
+    });
+
+    // Default deny, then only the flows the application needs. Laravel components are read at synthesis,
+    // so pools added later with addWorkerPool are covered.
+    this.networkPolicies = new NetworkPolicies(this, 'NetworkPolicies', {
+      context,
+      config: config.networkPolicy,
+      laravelComponents: () => [this.web.pod.component, ...this.workers.map((w) => w.pod.component), this.scheduler.pod.component, this.migration.pod.component],
+      database: { port: config.database.port ?? DATABASE_PORTS[config.database.connection], peers: config.database.peers },
+      redis: { port: config.redis.port, peers: config.redis.peers },
+      objectStorage: { port: config.objectStorage.port, peers: config.objectStorage.peers },
+      waGatewayFromLaravel: config.waGateway.allowFromLaravel,
     });
   }
 
