@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Derives the TypeScript model of an environment from lib/config/schema.json, the single source of truth.
-// The model describes a config after validation, when ajv has filled every default: a property with a
-// default is therefore required in the model, although optional in the file.
+// Derives three files from lib/config/schema.json, the single source of truth:
+// - types.generated.ts, the TypeScript model of an environment. The model describes a config after
+//   validation, when ajv has filled every default: a property with a default is therefore required in
+//   the model, although optional in the file.
+// - validate-config.generated.ts, the schema compiled ahead of time by ajv's standalone code generation,
+//   so that synthesis does not spend a few hundred milliseconds compiling the schema on every run.
+// - docs/configuration.md, the config reference: every key with its type, default and meaning.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -9,6 +13,23 @@ const { compile } = require('json-schema-to-typescript');
 
 const schemaFile = path.join(__dirname, '../lib/config/schema.json');
 const typesFile = path.join(__dirname, '../lib/config/types.generated.ts');
+const validatorFile = path.join(__dirname, '../lib/config/validate-config.generated.ts');
+
+/** The ajv options of the config validator; load.ts documents why each is set. */
+const AJV_OPTIONS = { allErrors: true, useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true };
+
+function renderValidator() {
+  const Ajv = require('ajv').default;
+  const standalone = require('ajv/dist/standalone').default;
+  const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true } });
+  const validate = ajv.compile(JSON.parse(fs.readFileSync(schemaFile, 'utf8')));
+  // Typed at the boundary, so the compiler does not infer anything from the generated code.
+  const code = standalone(ajv, validate).replace('export const validate = validate10;export default validate10;', '');
+  return (
+    '// @ts-nocheck\n/* Generated from lib/config/schema.json by `npm run gen:config`. Do not edit. */\n' +
+    `${code}\nexport const validate: ((data: unknown) => boolean) & { errors?: unknown[] | null } = validate10 as any;\n`
+  );
+}
 
 function requireDefaulted(node) {
   if (Array.isArray(node)) return node.map(requireDefaulted);
@@ -40,17 +61,66 @@ function nameSections(schema) {
 async function render() {
   const schema = nameSections(requireDefaulted(JSON.parse(fs.readFileSync(schemaFile, 'utf8'))));
   return compile(schema, 'EnvironmentConfig', {
-    bannerComment: '/* Generated from lib/config/schema.json by `npm run gen:types`. Do not edit. */',
+    bannerComment: '/* Generated from lib/config/schema.json by `npm run gen:config`. Do not edit. */',
     additionalProperties: false,
     unreachableDefinitions: false,
     style: { singleQuote: true, printWidth: 120 },
   });
 }
 
-module.exports = { render, typesFile };
+const docsFile = path.join(__dirname, '../docs/configuration.md');
 
-if (require.main === module) {
-  // --stdout prints instead of writing, so a test can compare with the committed file.
-  const write = process.argv.includes('--stdout') ? (ts) => process.stdout.write(ts) : (ts) => fs.writeFileSync(typesFile, ts);
-  render().then(write).catch((err) => { console.error(err.message); process.exit(1); });
+/** Markdown reference of every key, section by section, in schema order. */
+function renderDocs() {
+  const schema = JSON.parse(fs.readFileSync(schemaFile, 'utf8'));
+  const resolve = (node) => (node && node.$ref ? { ...schema.definitions[node.$ref.split('/').pop()], ...node, $ref: undefined } : node);
+  const typeOf = (node) => {
+    if (node.enum) return node.enum.map((v) => `\`${v}\``).join(' | ');
+    if (node.type === 'array') return `list of ${node.items && resolve(node.items).type === 'object' ? 'objects' : (node.items && resolve(node.items).type) || 'values'}`;
+    if (node.type === 'object' && !node.properties) return 'map';
+    return node.type || 'object';
+  };
+  const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const rows = [];
+  const walk = (node, prefix, required) => {
+    for (const [key, raw] of Object.entries(node.properties || {})) {
+      const child = resolve(raw);
+      const keyPath = `${prefix}${key}`;
+      const fallback = child.default !== undefined ? `\`${JSON.stringify(child.default)}\`` : required.includes(key) ? '**required**' : '-';
+      rows.push(`| \`${keyPath}\` | ${cell(typeOf(child))} | ${cell(fallback)} | ${cell(raw.description || child.description || '')} |`);
+      if (child.type === 'object' && child.properties) walk(child, `${keyPath}.`, child.required || []);
+      if (child.type === 'array' && child.items && resolve(child.items).properties) walk(resolve(child.items), `${keyPath}[].`, resolve(child.items).required || []);
+    }
+  };
+  walk(schema, '', schema.required || []);
+  return [
+    '<!-- Generated from lib/config/schema.json by `npm run gen:config`. Do not edit. -->',
+    '# Configuration reference',
+    '',
+    'One YAML file per environment in `config/`. Unknown keys are errors. Keys left out take the default shown;',
+    '`-` means the key is optional and unset unless the description says otherwise. Defaults are applied by the schema',
+    'itself (ajv `useDefaults`), so this table, the validator and the TypeScript model cannot disagree.',
+    '',
+    '| key | type | default | meaning |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
 }
+
+async function main() {
+  const outputs = [[typesFile, await render()], [validatorFile, renderValidator()], [docsFile, renderDocs()]];
+  if (process.argv.includes('--check')) {
+    // Used by the tests: fail when a committed file is not what the schema gives.
+    const stale = outputs.filter(([file, text]) => !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text);
+    for (const [file] of stale) console.error(`${path.relative(process.cwd(), file)} is stale: run npm run gen:config`);
+    process.exitCode = stale.length ? 1 : 0;
+  } else {
+    for (const [file, text] of outputs) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+    }
+  }
+}
+
+main().catch((err) => { console.error(err.message); process.exit(1); });

@@ -124,4 +124,11 @@ describe('npm run synth', () => {
     expect(Object.keys(b).length).toBeGreaterThan(40);
     expect(b).toEqual(a);
   });
+
+  test('npx cdk8s synth (through cdk8s.yaml) gives the same files', () => {
+    const viaCli = path.join(work, 'cdk8s-cli');
+    const result = spawnSync('npx', ['--no-install', 'cdk8s', 'synth', '--output', viaCli], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(snapshotTree(viaCli)).toEqual(snapshotTree(outdir));
+  });
 });

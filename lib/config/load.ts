@@ -1,10 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import { ErrorObject } from 'ajv';
 import * as yaml from 'js-yaml';
 import schema from './schema.json';
 import { checkSemantics } from './semantics';
 import { EnvironmentConfig } from './types.generated';
+// The schema compiled ahead of time (scripts/gen-config.js) with allErrors, useDefaults (ajv fills
+// every documented default while it validates), strict. A test keeps it in step with schema.json.
+import { validate as validateSchema } from './validate-config.generated';
 
 /** One thing wrong with a config file: where, and what was expected. */
 export interface ConfigProblem {
@@ -24,14 +27,6 @@ export class ConfigError extends Error {
 
 export function formatProblem(problem: ConfigProblem): string {
   return problem.path ? `${problem.file}: ${problem.path}: ${problem.message}` : `${problem.file}: ${problem.message}`;
-}
-
-let validator: ValidateFunction | undefined;
-
-/** Compiled once: ajv fills every documented default while it validates. */
-function schemaValidator(): ValidateFunction {
-  validator ??= new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
-  return validator;
 }
 
 /** Parses and validates one environment file; throws ConfigError listing every problem. */
@@ -59,9 +54,9 @@ export function parseEnvironment(file: string, text: string): EnvironmentConfig 
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     throw new ConfigError([{ file, path: '', message: 'expected a mapping of settings at the top level' }]);
   }
-  const validate = schemaValidator();
+  const validate = validateSchema as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
   if (!validate(document)) {
-    throw new ConfigError(schemaProblems(file, validate.errors ?? []));
+    throw new ConfigError(schemaProblems(file, document, validate.errors ?? []));
   }
   const config = document as EnvironmentConfig;
   const problems = checkSemantics(config).map((p) => ({ file, ...p }));
@@ -101,13 +96,13 @@ export function findEnvironmentFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
-function schemaProblems(file: string, errors: readonly ErrorObject[]): ConfigProblem[] {
+function schemaProblems(file: string, document: unknown, errors: readonly ErrorObject[]): ConfigProblem[] {
   const seen = new Set<string>();
   const problems: ConfigProblem[] = [];
   for (const error of errors) {
     // oneOf and anyOf repeat their branches' errors; the branch errors say more.
     if (error.keyword === 'oneOf' || error.keyword === 'anyOf' || error.keyword === 'if') continue;
-    const problem = { file, path: keyPath(error), message: describe(error) };
+    const problem = { file, path: keyPath(error), message: describe(error, valueAt(document, error.instancePath)) };
     const key = `${problem.path}\u0000${problem.message}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -128,7 +123,15 @@ function keyPath(error: ErrorObject): string {
   return segments.reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
 }
 
-function describe(error: ErrorObject): string {
+/** The offending value, found from the error's JSON pointer. */
+function valueAt(document: unknown, pointer: string): unknown {
+  return pointer
+    .split('/')
+    .slice(1)
+    .reduce<any>((node, s) => node?.[s.replace(/~1/g, '/').replace(/~0/g, '~')], document);
+}
+
+function describe(error: ErrorObject, data: unknown): string {
   const p = error.params as Record<string, any>;
   const got = (v: unknown) => (v === undefined ? '' : ` (got ${JSON.stringify(v)})`);
   switch (error.keyword) {
@@ -140,32 +143,37 @@ function describe(error: ErrorObject): string {
     case 'required':
       return 'is required';
     case 'enum':
-      return `expected one of ${p.allowedValues.map((v: unknown) => JSON.stringify(v)).join(', ')}${got(error.data)}`;
+      return `expected one of ${p.allowedValues.map((v: unknown) => JSON.stringify(v)).join(', ')}${got(data)}`;
     case 'type':
-      return `expected ${p.type}${got(error.data)}`;
+      return `expected ${p.type}${got(data)}`;
     case 'pattern':
-      return `expected ${error.parentSchema?.description ?? `a value matching ${p.pattern}`}${got(error.data)}`;
+      return `expected ${schemaAt(error.schemaPath)?.description ?? `a value matching ${p.pattern}`}${got(data)}`;
     case 'propertyNames':
       return 'expected an environment variable name (A-Z, 0-9, _)';
     case 'minimum':
     case 'maximum':
-      return `expected a number ${p.comparison} ${p.limit}${got(error.data)}`;
+      return `expected a number ${p.comparison} ${p.limit}${got(data)}`;
     case 'minItems':
       return `expected at least ${p.limit} item(s)`;
     case 'maxLength':
-      return `expected at most ${p.limit} characters${got(error.data)}`;
+      return `expected at most ${p.limit} characters${got(data)}`;
     default:
-      return `${error.message ?? 'invalid'}${got(error.data)}`;
+      return `${error.message ?? 'invalid'}${got(data)}`;
   }
 }
 
-/** The `properties` of the schema object an additionalProperties error came from. */
-function propertiesAt(schemaPath: string): Record<string, unknown> | undefined {
+/** The schema object that holds the keyword an error came from. */
+function schemaAt(schemaPath: string): any {
   let node: any = schema;
   for (const segment of schemaPath.replace(/^#\//, '').split('/').slice(0, -1)) {
     node = node?.[segment.replace(/~1/g, '/').replace(/~0/g, '~')];
   }
-  return node?.properties;
+  return node;
+}
+
+/** The `properties` of the schema object an additionalProperties error came from. */
+function propertiesAt(schemaPath: string): Record<string, unknown> | undefined {
+  return schemaAt(schemaPath)?.properties;
 }
 
 /** The allowed key nearest to a typo, if it is near enough to be a likely intent. */

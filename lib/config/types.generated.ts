@@ -1,4 +1,4 @@
-/* Generated from lib/config/schema.json by `npm run gen:types`. Do not edit. */
+/* Generated from lib/config/schema.json by `npm run gen:config`. Do not edit. */
 
 /**
  * One deployment environment of pembayaran.
@@ -229,7 +229,7 @@ export interface ObjectStorageConfig {
    */
   url?: string;
   /**
-   * Where it lives, for NetworkPolicy egress on 443 (and the endpoint's port).
+   * Where it lives, for NetworkPolicy egress on `port` (443 by default; the endpoint's port for MinIO).
    *
    * @minItems 1
    */
@@ -735,6 +735,28 @@ export interface ObservabilityConfig {
      * Hours since the last successful backup that alerts.
      */
     backupMaxAgeHours: number;
+    /**
+     * Container restarts within 30 minutes that alert (restart loop).
+     */
+    restarts: number;
+    /**
+     * Seconds since the scheduler CronJob last succeeded that alert.
+     */
+    schedulerStaleSeconds: number;
+    /**
+     * Label holding the Ingress namespace on ingress-nginx metrics: exported_namespace when Prometheus scrapes the controller without honorLabels (the chart default), namespace with honorLabels.
+     */
+    ingressNamespaceLabel: 'exported_namespace' | 'namespace';
+    /**
+     * Base URL of the runbooks; each alert gets runbook_url <base>#<alert name in lower case>. Default: no runbook_url, the hint is in the description.
+     */
+    runbookBaseUrl?: string;
+  };
+  /**
+   * Labels on the PodMonitors and the PrometheusRule, so that the Prometheus Operator selects them (e.g. release: kube-prometheus-stack).
+   */
+  monitorLabels: {
+    [k: string]: string;
   };
 }
 /**
@@ -750,6 +772,7 @@ export interface BackupConfig {
    */
   schedule: string;
   image?: Image;
+  uploadImage: Image;
   /**
    * Bucket for dumps. Default: objectStorage.bucket.
    */
@@ -766,6 +789,14 @@ export interface BackupConfig {
    * Longest backup run.
    */
   activeDeadlineSeconds: number;
+  /**
+   * A run that cannot start within this is skipped (the next one runs on schedule).
+   */
+  startingDeadlineSeconds: number;
+  /**
+   * Size limit of the scratch volume holding the compressed dump.
+   */
+  scratchSize: string;
   resources?: Resources;
 }
 /**

@@ -131,8 +131,7 @@ describe('environment config', () => {
     expect(lines).toEqual(['config/test.yaml: workers[2].name: "default" is used by another pool; pool names must be unique']);
   });
 
-  test('the TypeScript model is generated from the current schema', () => {
-    const generated = execFileSync('node', [path.join(ROOT, 'scripts/gen-config-types.js'), '--stdout'], { encoding: 'utf8' });
-    expect(generated).toBe(fs.readFileSync(path.join(ROOT, 'lib/config/types.generated.ts'), 'utf8'));
+  test('the TypeScript model, the precompiled validator and the config reference are generated from the current schema', () => {
+    expect(() => execFileSync('node', [path.join(ROOT, 'scripts/gen-config.js'), '--check'], { encoding: 'utf8', stdio: 'pipe' })).not.toThrow();
   });
 });
