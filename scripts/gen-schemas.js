@@ -2,6 +2,10 @@
 // Regenerates schemas/ (the JSON schemas the validation gate checks manifests against) from the pinned
 // reference API definitions kept outside the project. Development only: the generated files are
 // committed, so build, test and the gate itself never read the reference folder.
+// Two steps: (a) this script, reference -> schemas/*.json, index.json and PROVENANCE.md; (b) at its end,
+// scripts/gen-validators.js, schemas/*.json -> schemas/validators.generated.js (ajv standalone code of the
+// validators the gate uses for the kinds the project emits). (b) reads only schemas/ and can run alone;
+// a test checks that the committed module is what (b) produces.
 //
 //   node scripts/gen-schemas.js [reference-folder] [output-folder]
 //   defaults: ../../shared/reference (i.e. /work/shared/reference) and ./schemas
@@ -25,6 +29,7 @@ const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const yaml = require('js-yaml');
+const validators = require('./gen-validators');
 
 const reference = path.resolve(process.argv[2] || path.join(__dirname, '../../shared/reference'));
 const outDir = path.resolve(process.argv[3] || path.join(__dirname, '../schemas'));
@@ -313,6 +318,17 @@ The k8s definitions are cdk8s' post-processed copy of the upstream swagger: IntO
 - Patterns rewritten for JavaScript: ${notes.rewrittenPatterns.length ? `\n${notes.rewrittenPatterns.map((p) => `  - ${p}`).join('\n')}` : 'none.'}
 - Patterns dropped (JavaScript cannot compile them): ${notes.droppedPatterns.length ? `\n${notes.droppedPatterns.map((p) => `  - ${p}`).join('\n')}` : 'none.'}
 
+## Precompiled validators
+
+\`${validators.OUT_FILE}\` is generated from the files above (not from the reference) by \`scripts/gen-validators.js\`,
+which \`npm run gen:schemas\` runs last; run it alone (\`node scripts/gen-validators.js\`) after editing \`schemas/*.json\`.
+It is ajv standalone code (CommonJS, ajv ${require('ajv/package.json').version}), compiled with the options of the gate's run-time Ajv
+instance, exporting one validator per \`<apiVersion> <kind>\` for the kinds the project emits (\`PRECOMPILED\` in the script):
+${validators.PRECOMPILED.map((k) => `\`${k}\``).join(', ')}.
+The gate uses these without compiling anything; other kinds of \`index.json\` are compiled at run time on first use
+(precompiling all of them would take ~5 MB). The test \`the precompiled validators are generated from the committed schemas\`
+(\`test/tools/validate/schema.test.ts\`) fails when the file is stale.
+
 ## Outputs
 
 | file | bytes |
@@ -321,3 +337,8 @@ ${outputs.map((p) => `| \`${path.relative(outDir, p)}\` | ${fs.statSync(p).size}
 `;
 fs.writeFileSync(path.join(outDir, 'PROVENANCE.md'), md);
 console.log(`wrote ${outputs.length} schema files and PROVENANCE.md to ${path.relative(process.cwd(), outDir) || '.'}`);
+
+// ---------------------------------------------------------------- (b) precompiled validators
+const validatorsFile = path.join(outDir, validators.OUT_FILE);
+fs.writeFileSync(validatorsFile, validators.render(outDir));
+console.log(`wrote ${path.relative(process.cwd(), validatorsFile) || validatorsFile} (${fs.statSync(validatorsFile).size} bytes)`);

@@ -1,11 +1,14 @@
 /**
  * Strict schema validation: built-in kinds against the Kubernetes 1.28 definitions, custom resources
  * against the openAPIV3Schema of a served CRD version (see schemas/PROVENANCE.md for how the committed
- * schema files were derived). Validators are compiled lazily, once per apiVersion/kind, on one Ajv instance.
+ * schema files were derived). The kinds the project emits use validators precompiled at development time
+ * (schemas/validators.generated.js, ajv standalone code written by scripts/gen-validators.js from the schema
+ * files next to it); any other kind is compiled lazily, once per apiVersion/kind, on one Ajv instance created
+ * on first need.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import Ajv, { ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { KubeObject } from '../k8s/manifests';
 
 /** A finding without its file, kind and name (the caller adds those). */
@@ -41,26 +44,49 @@ export function findSchemasDir(start: string = __dirname): string {
   }
 }
 
+/**
+ * Options of the run-time Ajv instance. scripts/gen-validators.js uses the same ones (plus standalone code
+ * generation and one optimisation pass, which changes no result) so both kinds of validators report alike.
+ */
+export const AJV_OPTIONS: Readonly<Options> = {
+  strict: false,
+  allErrors: true,
+  validateFormats: false,
+  validateSchema: false,
+  addUsedSchema: false,
+  // measured: separate functions per referenced definition and no code optimisation compile ~40% faster
+  inlineRefs: false,
+  code: { optimize: false },
+};
+
+/** The precompiled validators in a schemas folder, by `${apiVersion} ${kind}` (see scripts/gen-validators.js). */
+export const PRECOMPILED_FILE = 'validators.generated.js';
+
+export interface SchemaValidatorOptions {
+  /**
+   * Use the schemas folder's precompiled validators (PRECOMPILED_FILE) for the kinds they cover, when the file
+   * exists. Default true; false compiles every kind at run time (tests compare both).
+   */
+  readonly precompiled?: boolean;
+}
+
 export class SchemaValidator {
   private readonly dir: string;
   private readonly index: SchemaIndex;
-  private readonly ajv: Ajv;
+  private readonly precompiled: Readonly<Record<string, ValidateFunction>>;
+  private ajvInstance: Ajv | undefined;
   private readonly validators = new Map<string, ValidateFunction | undefined>();
   private k8sLoaded = false;
 
-  constructor(schemasDir: string = findSchemasDir()) {
+  constructor(schemasDir: string = findSchemasDir(), options: SchemaValidatorOptions = {}) {
     this.dir = schemasDir;
     this.index = JSON.parse(fs.readFileSync(path.join(schemasDir, 'index.json'), 'utf8'));
-    this.ajv = new Ajv({
-      strict: false,
-      allErrors: true,
-      validateFormats: false,
-      validateSchema: false,
-      addUsedSchema: false,
-      // measured: separate functions per referenced definition and no code optimisation compile ~40% faster
-      inlineRefs: false,
-      code: { optimize: false },
-    });
+    const file = path.resolve(schemasDir, PRECOMPILED_FILE);
+    this.precompiled = options.precompiled !== false && fs.existsSync(file) ? require(file) : {};
+  }
+
+  private get ajv(): Ajv {
+    return (this.ajvInstance ??= new Ajv(AJV_OPTIONS));
   }
 
   validate(object: unknown): SchemaIssue[] {
@@ -100,7 +126,10 @@ export class SchemaValidator {
     let validate: ValidateFunction | undefined;
     const builtin = own(this.index.k8s.kinds, apiVersion) ? own(this.index.k8s.kinds[apiVersion], kind) : undefined;
     const crd = own(this.index.crds, apiVersion) ? own(this.index.crds[apiVersion], kind) : undefined;
-    if (builtin) {
+    const precompiled = builtin || crd ? own(this.precompiled, key) : undefined;
+    if (precompiled) {
+      validate = precompiled;
+    } else if (builtin) {
       this.loadK8s();
       validate = this.ajv.getSchema(`${this.index.k8s.id}#/definitions/${builtin}`);
     } else if (crd) {
