@@ -40,7 +40,8 @@ export function synthesize(options: SynthOptions): SynthResult {
   const partial = options.configFiles !== undefined && options.configFiles.length > 0;
   const files = partial ? options.configFiles! : findEnvironmentFiles(options.configDir ?? 'config');
   const configs = loadEnvironments(files.map((f) => path.resolve(f)));
-  const rendered = renderApp(buildApp(configs));
+  // The argocd folder describes every environment, so it is (re)built only when all of them are.
+  const rendered = renderApp(buildApp(configs, { argocd: !partial }));
   const environments = configs.map((c) => c.name);
   if (options.validate ?? true) {
     const findings = validateManifests([...rendered].flatMap(([file, text]) => parseManifests(file, text)));

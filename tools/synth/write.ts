@@ -31,6 +31,8 @@ export function writeOutput(outdir: string, files: RenderedFiles, only?: readonl
 /** Moves `source` to `target`, replacing it; the old target is removed only after the new one is in place. */
 function swap(source: string, target: string): void {
   if (!fs.existsSync(source)) fs.mkdirSync(source, { recursive: true });
+  // A nested folder (`envs/production`) needs its parent.
+  fs.mkdirSync(path.dirname(target), { recursive: true });
   const retired = `${target}.old-${process.pid}`;
   const hadTarget = fs.existsSync(target);
   if (hadTarget) fs.renameSync(target, retired);

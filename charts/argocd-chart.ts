@@ -1,0 +1,216 @@
+import { Chart, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Application, AppProject } from '../imports/argoproj.io';
+import { EnvironmentConfig } from '../lib/config/types.generated';
+import { SYNC_WAVE_ANNOTATION } from '../lib/defaults';
+
+/** Chart id, and so the output folder (`dist/argocd/`, `argocd/` in the GitOps repository). */
+export const ARGOCD_CHART_ID = 'argocd';
+
+/** Component label of the Argo CD objects. */
+export const ARGOCD_COMPONENT = 'argocd';
+
+/** Makes deleting an Application delete its objects too, except those annotated `Delete=false`. */
+export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+
+/**
+ * Sync options of every Application; see docs/deployment-guide.md ("Argo CD Applications") for why.
+ * The Namespace is one of the generated objects, so Argo CD must not create it (CreateNamespace=false).
+ */
+export const APPLICATION_SYNC_OPTIONS = ['CreateNamespace=false', 'PruneLast=true', 'ServerSideApply=true'] as const;
+
+/** Retry of a failed sync (e.g. an admission webhook not ready yet): 5s, 10s, 20s, 40s, 80s. */
+export const APPLICATION_RETRY = { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } } as const;
+
+/** Sync results kept for `argocd app rollback` and the UI's history (Argo CD's own default). */
+export const APPLICATION_REVISION_HISTORY_LIMIT = 10;
+
+/** The glob of manifest files an Application reads from its folder (not recursive). */
+export const APPLICATION_INCLUDE = '*.yaml';
+
+/** One chart of an environment: its config and the objects it renders (read when the Argo CD chart renders). */
+export interface EnvironmentOutput {
+  readonly config: EnvironmentConfig;
+  readonly chart: Chart;
+}
+
+/** A kind as AppProject whitelists name it: API group ('' for the core group) and kind. */
+export interface GroupKind {
+  readonly group: string;
+  readonly kind: string;
+}
+
+/** Folder of an environment in the GitOps repository: `argocd.path`, by default the environment name. */
+export function environmentPath(config: EnvironmentConfig): string {
+  return config.argocd.path ?? config.name;
+}
+
+/**
+ * Name of an environment's Application. It equals the `app.kubernetes.io/instance` label of the
+ * environment's objects, so Argo CD's label tracking (which sets that label to the Application name)
+ * never rewrites the label the Deployment selectors use.
+ */
+export function applicationName(config: EnvironmentConfig): string {
+  return `${config.appName}-${config.name}`;
+}
+
+/**
+ * The Argo CD objects of all environments: one AppProject per distinct `argocd.project` and one
+ * Application per environment. The AppProjects allow exactly the repositories, destinations and kinds the
+ * environments use; the kinds are read from the rendered objects when this chart renders, so a kind
+ * added to an environment chart is permitted without editing this file.
+ */
+export class ArgoCdChart extends Chart {
+  constructor(scope: Construct, environments: readonly EnvironmentOutput[]) {
+    super(scope, ARGOCD_CHART_ID, { disableResourceNameHashes: true });
+    checkPaths(environments.map((e) => e.config));
+
+    const projects = new Map<string, EnvironmentOutput[]>();
+    for (const environment of environments) {
+      const project = environment.config.argocd.project;
+      projects.set(project, [...(projects.get(project) ?? []), environment]);
+    }
+    for (const project of [...projects.keys()].sort()) {
+      this.addProject(project, projects.get(project)!);
+    }
+    for (const environment of environments) this.addApplication(environment.config);
+  }
+
+  private addProject(name: string, environments: readonly EnvironmentOutput[]): void {
+    const configs = environments.map((e) => e.config);
+    const first = configs[0];
+    const objects = () => environments.flatMap((e) => e.chart.toJson() as RenderedObject[]);
+    new AppProject(this, `Project-${name}`, {
+      metadata: {
+        name,
+        namespace: first.argocd.argocdNamespace,
+        labels: labels(first.appName, `${first.appName}-${ARGOCD_COMPONENT}`),
+        // Before the Applications that name it.
+        annotations: { [SYNC_WAVE_ANNOTATION]: '-1' },
+      },
+      spec: {
+        description: `${first.appName}: ${configs.map((c) => c.name).join(', ')}`,
+        sourceRepos: unique(configs.map((c) => c.argocd.repoURL)),
+        destinations: uniqueBy(
+          configs.map((c) => ({ server: c.argocd.destinationServer, namespace: c.namespace })),
+          (d) => `${d.server} ${d.namespace}`,
+        ),
+        clusterResourceWhitelist: Lazy.any({ produce: () => groupKinds(objects().filter((o) => !o.metadata.namespace)) }),
+        namespaceResourceWhitelist: Lazy.any({ produce: () => groupKinds(objects().filter((o) => o.metadata.namespace)) }),
+        orphanedResources: {
+          warn: true,
+          // Objects that live in the namespaces without being in git and without an owner reference.
+          ignore: Lazy.any({ produce: () => orphanIgnores(objects()) }),
+        },
+      },
+    });
+  }
+
+  private addApplication(config: EnvironmentConfig): void {
+    const argocd = config.argocd;
+    const automated = {
+      ...(argocd.automated.prune ? { prune: true } : {}),
+      ...(argocd.automated.selfHeal ? { selfHeal: true } : {}),
+    };
+    new Application(this, `Application-${config.name}`, {
+      metadata: {
+        name: applicationName(config),
+        namespace: argocd.argocdNamespace,
+        labels: labels(config.appName, `${config.appName}-${ARGOCD_COMPONENT}`),
+        annotations: { [SYNC_WAVE_ANNOTATION]: '0' },
+        finalizers: [RESOURCES_FINALIZER],
+      },
+      spec: {
+        project: argocd.project,
+        source: {
+          repoUrl: argocd.repoURL,
+          targetRevision: argocd.targetRevision,
+          path: environmentPath(config),
+          // `jsonnet: {}` is how Argo CD itself serializes an empty jsonnet block (a non-pointer Go struct),
+          // so writing it keeps git and the live Application equal. Zero values (recurse: false) are left
+          // out: Argo CD drops them (omitempty) and they would show as a permanent difference.
+          directory: { include: APPLICATION_INCLUDE, jsonnet: {} },
+        },
+        destination: { server: argocd.destinationServer, namespace: config.namespace },
+        syncPolicy: {
+          ...(argocd.autoSync ? { automated } : {}),
+          syncOptions: [...APPLICATION_SYNC_OPTIONS],
+          retry: { limit: APPLICATION_RETRY.limit, backoff: { ...APPLICATION_RETRY.backoff } },
+        },
+        revisionHistoryLimit: APPLICATION_REVISION_HISTORY_LIMIT,
+      },
+    });
+  }
+}
+
+interface RenderedObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly spec?: any;
+}
+
+/**
+ * Labels of the Argo CD objects. Their instance is `<appName>-argocd`, the name docs/deployment-guide.md
+ * gives the root Application that syncs this folder, so label tracking leaves them as they are in git.
+ */
+function labels(appName: string, instance: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': appName,
+    'app.kubernetes.io/instance': instance,
+    'app.kubernetes.io/component': ARGOCD_COMPONENT,
+    'app.kubernetes.io/part-of': appName,
+    'app.kubernetes.io/managed-by': 'cdk8s',
+  };
+}
+
+/** The distinct kinds of the objects, sorted by group, then kind. */
+export function groupKinds(objects: readonly RenderedObject[]): GroupKind[] {
+  const kinds = objects.map((o) => ({ group: o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '', kind: o.kind }));
+  return uniqueBy(kinds, (k) => `${k.group}/${k.kind}`).sort((a, b) => compare(a.group, b.group) || compare(a.kind, b.kind));
+}
+
+/** Secrets cert-manager creates for the Ingresses, and the CA bundle Kubernetes puts in every namespace. */
+function orphanIgnores(objects: readonly RenderedObject[]): { group: string; kind: string; name: string }[] {
+  const tlsSecrets = objects
+    .filter((o) => o.kind === 'Ingress')
+    .flatMap((o) => (o.spec?.tls ?? []).map((t: { secretName?: string }) => t.secretName))
+    .filter((name): name is string => typeof name === 'string');
+  return [
+    { group: '', kind: 'ConfigMap', name: 'kube-root-ca.crt' },
+    ...unique(tlsSecrets).map((name) => ({ group: '', kind: 'Secret', name })),
+  ];
+}
+
+/** Environment folders must be distinct, relative paths inside the repository, and not the Argo CD folder. */
+function checkPaths(configs: readonly EnvironmentConfig[]): void {
+  const owners = new Map<string, string>();
+  for (const config of configs) {
+    if (config.name === ARGOCD_CHART_ID) throw new Error(`environment name "${ARGOCD_CHART_ID}" is reserved for the Argo CD folder`);
+    const folder = environmentPath(config);
+    const segments = folder.split('/');
+    if (folder.startsWith('/') || segments.some((s) => s === '' || s === '.' || s === '..') || segments[0] === ARGOCD_CHART_ID) {
+      throw new Error(`${config.name}: argocd.path "${folder}" must be a relative folder inside the GitOps repository, without "." or ".." segments, outside "${ARGOCD_CHART_ID}/"`);
+    }
+    for (const [other, owner] of owners) {
+      if (other === folder || other.startsWith(`${folder}/`) || folder.startsWith(`${other}/`)) {
+        throw new Error(`${config.name}: argocd.path "${folder}" overlaps "${other}" of ${owner}; each environment needs its own folder`);
+      }
+    }
+    owners.set(folder, config.name);
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
+
+function uniqueBy<T>(values: readonly T[], key: (v: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const v of values) if (!seen.has(key(v))) seen.set(key(v), v);
+  return [...seen.values()];
+}
