@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import * as yaml from 'js-yaml';
+import { KubeObject, Manifest } from '../k8s/manifests';
 
 /** The synthesized output: file path relative to the output folder → file content. */
 export type RenderedFiles = Map<string, string>;
@@ -24,16 +25,28 @@ export function manifestPath(folder: string, object: { kind: string; metadata: {
   return `${folder}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
 }
 
-/** Renders every chart of the app into one file per object, in its chart's folder. */
-export function renderApp(app: App): RenderedFiles {
-  const files: RenderedFiles = new Map();
+/** Every object of every chart with the file it goes to, sorted by file. */
+export function renderManifests(app: App): Manifest[] {
+  const manifests: Manifest[] = [];
+  const seen = new Set<string>();
   const charts = app.node.children.filter((c): c is Chart => Chart.isChart(c));
   for (const chart of charts) {
-    for (const object of chart.toJson()) {
+    for (const object of chart.toJson() as KubeObject[]) {
       const file = manifestPath(chart.node.id, object);
-      if (files.has(file)) throw new Error(`two objects would be written to ${file}: ${object.kind} names must be unique per environment`);
-      files.set(file, toYaml(object));
+      if (seen.has(file)) throw new Error(`two objects would be written to ${file}: ${object.kind} names must be unique per environment`);
+      seen.add(file);
+      manifests.push({ file, object });
     }
   }
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return manifests.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+/** One YAML file per manifest. */
+export function toFiles(manifests: readonly Manifest[]): RenderedFiles {
+  return new Map(manifests.map(({ file, object }) => [file, toYaml(object)]));
+}
+
+/** Renders every chart of the app into one file per object, in its chart's folder. */
+export function renderApp(app: App): RenderedFiles {
+  return toFiles(renderManifests(app));
 }

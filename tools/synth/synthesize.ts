@@ -1,9 +1,8 @@
 import * as path from 'path';
 import { buildApp } from '../../charts';
 import { findEnvironmentFiles, loadEnvironments } from '../../lib/config/load';
-import { parseManifests } from '../k8s/manifests';
 import { Finding, formatTable, validateManifests } from '../validate';
-import { renderApp, RenderedFiles } from './render';
+import { renderManifests, RenderedFiles, toFiles } from './render';
 import { writeOutput } from './write';
 
 export interface SynthOptions {
@@ -41,12 +40,13 @@ export function synthesize(options: SynthOptions): SynthResult {
   const files = partial ? options.configFiles! : findEnvironmentFiles(options.configDir ?? 'config');
   const configs = loadEnvironments(files.map((f) => path.resolve(f)));
   // The argocd folder describes every environment, so it is (re)built only when all of them are.
-  const rendered = renderApp(buildApp(configs, { argocd: !partial }));
+  const manifests = renderManifests(buildApp(configs, { argocd: !partial }));
   const environments = configs.map((c) => c.name);
   if (options.validate ?? true) {
-    const findings = validateManifests([...rendered].flatMap(([file, text]) => parseManifests(file, text)));
+    const findings = validateManifests(manifests);
     if (findings.length > 0) throw new GateError(findings);
   }
+  const rendered = toFiles(manifests);
   if (!options.dryRun) writeOutput(options.outdir, rendered, partial ? environments : undefined);
   return { environments, files: rendered };
 }
