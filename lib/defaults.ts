@@ -55,3 +55,13 @@ export const JOB_HISTORY = { successfulJobsHistoryLimit: 3, failedJobsHistoryLim
 
 /** Annotation Argo CD reads for ordering; see lib/sync-waves.ts. */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+
+/**
+ * Database client images of the backup dump step, per engine, when `backup.image` is not set. The official
+ * images carry the client (mysqldump / pg_dump), bash and gzip; the client must be at least the server's
+ * major version (pg_dump 17 dumps PostgreSQL 9.2 to 17, mysqldump 8.4 dumps MySQL 8.0 and 8.4).
+ */
+export const BACKUP_DUMP_IMAGES = {
+  mysql: { repository: 'docker.io/library/mysql', tag: '8.4.3' },
+  pgsql: { repository: 'docker.io/library/postgres', tag: '17.2-bookworm' },
+} as const;

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { AppContext } from './app-context';
 import { EnvironmentConfig, WorkerPoolConfig } from './config/types.generated';
+import { DatabaseBackup } from './database-backup';
 import { DatabaseMigration } from './migration';
 import { NotificationService } from './fastapi';
 import { imageVersion } from './image';
@@ -9,6 +10,7 @@ import { LaravelSettings, serviceUrl } from './laravel-settings';
 import { LaravelWeb } from './laravel-web';
 import { AppNamespace } from './namespace';
 import { NetworkPolicies } from './network-policies';
+import { Observability } from './observability';
 import { PORTS } from './defaults';
 import { QueueWorkerPool } from './queue-workers';
 import { LaravelScheduler } from './scheduler';
@@ -36,6 +38,10 @@ export class PembayaranStack extends Construct {
   public readonly notificationService: NotificationService;
   public readonly waGateway: WhatsAppGateway;
   public readonly networkPolicies: NetworkPolicies;
+  /** Scheduled database backups, when `backup.enabled`. */
+  public readonly backup?: DatabaseBackup;
+  /** Exporters, PodMonitors and alerts, when `observability.metrics` or `observability.alerts` is enabled. */
+  public readonly observability?: Observability;
 
   constructor(scope: Construct, id: string, config: EnvironmentConfig) {
     super(scope, id);
@@ -159,6 +165,45 @@ export class PembayaranStack extends Construct {
       objectStorage: { port: config.objectStorage.port, peers: config.objectStorage.peers },
       waGatewayFromLaravel: config.waGateway.allowFromLaravel,
     });
+
+    const backup = config.backup;
+    if (backup.enabled) {
+      this.backup = new DatabaseBackup(this, 'Backup', {
+        context,
+        settings: this.settings,
+        connection: config.database.connection,
+        schedule: backup.schedule,
+        dumpImage: backup.image,
+        uploadImage: backup.uploadImage,
+        bucket: backup.bucket ?? config.objectStorage.bucket,
+        prefix: backup.prefix,
+        retentionDays: backup.retentionDays,
+        activeDeadlineSeconds: backup.activeDeadlineSeconds,
+        startingDeadlineSeconds: backup.startingDeadlineSeconds,
+        scratchSize: backup.scratchSize,
+        hasEndpoint: config.objectStorage.endpoint !== undefined,
+        resources: backup.resources,
+        networkPolicies: this.networkPolicies,
+      });
+    }
+
+    const observability = config.observability;
+    if (observability.metrics.enabled || observability.alerts.enabled) {
+      this.observability = new Observability(this, 'Observability', {
+        context,
+        settings: this.settings,
+        config: observability,
+        web: this.web,
+        workers: () => this.workers,
+        redis: { address: `${config.redis.host}:${config.redis.port}`, prefix: this.redisPrefix },
+        scheduler: this.scheduler,
+        migration: this.migration,
+        notificationService: this.notificationService,
+        waGateway: this.waGateway,
+        backup: this.backup,
+        networkPolicies: this.networkPolicies,
+      });
+    }
   }
 
   /** Laravel's Redis key prefix; queue lists are `<prefix>queues:<queue>`. */

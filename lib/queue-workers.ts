@@ -51,12 +51,15 @@ export class QueueWorkerPool extends Construct {
   public readonly deploymentName: string;
   public readonly component: string;
   public readonly terminationGracePeriodSeconds: number;
+  /** Queues in priority order (the Redis lists are `<prefix>queues:<queue>`). */
+  public readonly queues: readonly string[];
 
   constructor(scope: Construct, id: string, props: QueueWorkerPoolProps) {
     super(scope, id);
     const { runtime } = props;
     const context = runtime.context;
     this.component = `worker-${props.name}`;
+    this.queues = [...props.queues];
     this.deploymentName = context.name(this.component);
     this.terminationGracePeriodSeconds = props.timeout + SHUTDOWN_MARGIN_SECONDS;
     const resources = props.resources ?? DEFAULT_RESOURCES.worker;

@@ -105,6 +105,7 @@ export function imagesOf(config: EnvironmentConfig): Array<[string, Image]> {
     ['observability.metrics.nginxExporterImage', config.observability.metrics.nginxExporterImage],
     ['observability.metrics.redisExporterImage', config.observability.metrics.redisExporterImage],
     ['backup.image', config.backup.image],
+    ['backup.uploadImage', config.backup.uploadImage],
   ];
   return images.filter((entry): entry is [string, Image] => entry[1] !== undefined);
 }

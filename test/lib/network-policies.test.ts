@@ -3,11 +3,13 @@ import { parseEnvironment } from '../../lib/config/load';
 import { EnvironmentConfig, Peer } from '../../lib/config/types.generated';
 import { PembayaranStack } from '../../lib/pembayaran-stack';
 import { PRIVATE_CIDRS } from '../../lib/network-policies';
+import { PORTS } from '../../lib/defaults';
 import { ConnectivityModel, describeVerdict, Endpoint, PodEndpoint, Protocol, Workload } from '../../tools/connectivity/analyzer';
 import { cidrContains, parseCidr, parseIp } from '../../tools/connectivity/ip';
 import { find, K8sObject, objectsOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, withChanges } from '../helpers';
 
 const COMPONENT = 'app.kubernetes.io/component';
+const METRICS_PORTS: number[] = [PORTS.phpFpmExporter, PORTS.nginxExporter, PORTS.redisExporter];
 const PUBLIC_IP = '1.1.1.1';
 /** A public address inside the production object store peer (an S3 address). */
 const PUBLIC_SAMPLES = ['52.219.0.10', '1.1.1.1'];
@@ -36,7 +38,9 @@ function workloadsOf(model: ConnectivityModel, config: EnvironmentConfig) {
   };
   // Every workload is accounted for: the matrix below covers them all.
   expect(laravel.map(component).sort()).toEqual([...laravelComponents].sort());
-  expect(all).toHaveLength(laravel.length + 2);
+  // Besides Laravel: FastAPI, the WA gateway, the backup CronJob and the queue-depth exporter.
+  const others = ['fastapi', 'wa-gateway', ...(config.backup.enabled ? ['backup'] : []), ...(config.observability.metrics.enabled && config.observability.metrics.queueDepth ? ['queue-metrics'] : [])];
+  expect(all.filter((w) => !laravel.includes(w)).map(component).sort()).toEqual(others.sort());
   return { all, laravel, web: one('web'), fastapi: one('fastapi'), wa: one('wa-gateway') };
 }
 
@@ -93,6 +97,8 @@ function ingressMismatches(config: EnvironmentConfig, objects: readonly K8sObjec
     if (to === fastapi && port === 8001) return laravel.includes(from as Workload);
     if (to === wa && port === 3001) return from === fastapi || (config.waGateway.allowFromLaravel && laravel.includes(from as Workload));
     if (to === web && port === 8080) return from === controller;
+    // Metrics ports (exporter sidecars, the queue-depth exporter): Prometheus's namespace only.
+    if (METRICS_PORTS.includes(port)) return (from as PodEndpoint).namespace === config.networkPolicy.monitoringNamespace;
     return false;
   };
   const probes = sources.flatMap((from) =>
@@ -101,8 +107,22 @@ function ingressMismatches(config: EnvironmentConfig, objects: readonly K8sObjec
   // The ports that matter are really declared, so the matrix above is not vacuous.
   expect(fastapi.ports.map((p) => p.containerPort)).toEqual([8001]);
   expect(wa.ports.map((p) => p.containerPort)).toEqual([3001]);
-  expect(web.ports.map((p) => p.containerPort).sort()).toEqual([8080, 9000]);
+  expect(web.ports.map((p) => p.containerPort).sort()).toEqual(config.observability.metrics.enabled ? [8080, 9000, 9113, 9253] : [8080, 9000]);
   return mismatches(model, probes);
+}
+
+/** Which workloads each data store admits: Laravel pods, plus the backup job and the queue-depth exporter. */
+function dataStoreClients(store: 'database' | 'redis' | 'objectStorage', laravel: readonly Workload[], all: readonly Workload[]): Workload[] {
+  const extra = { database: ['backup'], redis: ['queue-metrics'], objectStorage: ['backup'] }[store];
+  return [...laravel, ...all.filter((w) => extra.includes(w.labels[COMPONENT]))];
+}
+
+/** Whether an object-storage peer (a CIDR, such as public S3) opens this address and port to the workload. */
+function viaObjectStorage(config: EnvironmentConfig, clients: readonly Workload[], from: Workload, ip: string, port: number): boolean {
+  if (!clients.includes(from) || port !== config.objectStorage.port) return false;
+  return config.objectStorage.peers.some(
+    (peer) => peer.cidr !== undefined && cidrContains(parseCidr(peer.cidr)!, parseIp(ip)!) && !(peer.except ?? []).some((e) => cidrContains(parseCidr(e)!, parseIp(ip)!)),
+  );
 }
 
 function internetConfigured(config: EnvironmentConfig, laravel: readonly Workload[], fastapi: Workload, wa: Workload, from: Workload): boolean {
@@ -172,8 +192,14 @@ describe.each(SHIPPED_ENVIRONMENTS)('NetworkPolicies of %s', (env) => {
   test('HTTPS to the internet only from the configured pods; private ranges and other ports stay closed', () => {
     const ie = config.networkPolicy.internetEgress;
     expect(ie.allowedPrivateCidrs).toEqual([]);
+    const storageClients = dataStoreClients('objectStorage', laravel, all);
     const probes = all.flatMap((from) => [
-      { from, to: { ip: PUBLIC_IP }, port: 443, expected: internetConfigured(config, laravel, fastapi, wa, from) },
+      {
+        from,
+        to: { ip: PUBLIC_IP },
+        port: 443,
+        expected: internetConfigured(config, laravel, fastapi, wa, from) || viaObjectStorage(config, storageClients, from, PUBLIC_IP, 443),
+      },
       { from, to: { ip: PUBLIC_IP }, port: 80, expected: false },
       { from, to: { ip: PUBLIC_IP }, port: 8443, expected: false },
       { from, to: { ip: '10.1.2.3' }, port: 443, expected: false },
@@ -192,12 +218,12 @@ describe.each(SHIPPED_ENVIRONMENTS)('NetworkPolicies of %s', (env) => {
     expect(model.canReach(fastapi, { ip: PUBLIC_IP }, 443)).toBe(ie.fastapi);
   });
 
-  test('the database, Redis and the object store are reachable from Laravel pods only, each on its own port', () => {
+  test('the database, Redis and the object store are reachable from Laravel pods (and the backup job or the queue exporter) only, each on its own port', () => {
     const defaultDbPort = config.database.connection === 'mysql' ? 3306 : 5432;
     const stores = [
-      { name: 'database', port: config.database.port ?? defaultDbPort, peers: config.database.peers },
-      { name: 'redis', port: config.redis.port, peers: config.redis.peers },
-      { name: 'objectStorage', port: config.objectStorage.port, peers: config.objectStorage.peers },
+      { name: 'database' as const, port: config.database.port ?? defaultDbPort, peers: config.database.peers },
+      { name: 'redis' as const, port: config.redis.port, peers: config.redis.peers },
+      { name: 'objectStorage' as const, port: config.objectStorage.port, peers: config.objectStorage.peers },
     ];
     const probes = stores.flatMap((store) =>
       store.peers.flatMap((peer) => {
@@ -208,7 +234,7 @@ describe.each(SHIPPED_ENVIRONMENTS)('NetworkPolicies of %s', (env) => {
           'ip' in to && !('namespace' in to) && port === 443 && !isPrivate(to.ip!) && internetConfigured(config, laravel, fastapi, wa, from);
         const neighbour: Endpoint | undefined = peer.namespace ? { name: `other pod in ${peer.namespace}`, namespace: peer.namespace, labels: { app: 'other' } } : undefined;
         return all.flatMap((from) => [
-          { from, to, port: store.port, expected: laravel.includes(from) || viaInternet(from, store.port) },
+          { from, to, port: store.port, expected: dataStoreClients(store.name, laravel, all).includes(from) || viaInternet(from, store.port) },
           { from, to, port: 22, expected: false },
           { from, to, port: store.port + 1, expected: viaInternet(from, store.port + 1) },
           ...(neighbour && Object.keys(peer.podLabels ?? {}).length > 0 ? [{ from, to: neighbour, port: store.port, expected: false }] : []),
@@ -233,8 +259,9 @@ describe.each(SHIPPED_ENVIRONMENTS)('NetworkPolicies of %s', (env) => {
         expect((rule.ports ?? []).length).toBeGreaterThan(0);
       }
     }
-    // No scrape rule until exporter sidecars exist.
-    expect(policies.map((p) => p.metadata.name).filter((n) => n.includes('monitoring'))).toEqual([]);
+    // Scrape rules exist exactly when metrics do; the matrix above proves they admit the monitoring namespace only.
+    const scrapeRules = policies.map((p) => p.metadata.name).filter((n) => n.includes('from-monitoring'));
+    expect(scrapeRules.length > 0).toBe(config.observability.metrics.enabled);
   });
 });
 
@@ -283,7 +310,7 @@ describe('NetworkPolicies options', () => {
       const np = stack.networkPolicies;
       np.allowMetricsScrape('web', [9253]);
       np.allowMetricsScrape('web', [9113, 9253]);
-      np.allowDataStoreEgress('backup', np.componentSelector('backup'), 'database');
+      np.allowDataStoreEgress('reports-export', np.componentSelector('reports-export'), 'database');
       np.allowEgress('laravel-to-smtp', { pods: np.laravelSelector, to: [{ ipBlock: { cidr: '203.0.113.25/32' } }], ports: [{ port: 587 }] });
       expect(() => np.allowEgress('anything', { pods: {}, to: [], ports: [{ port: 1 }] })).toThrow(/no to/);
       expect(() => np.allowIngress('anything', { pods: {}, from: [{ podSelector: {} }], ports: [] })).toThrow(/no ports/);
@@ -303,9 +330,9 @@ describe('NetworkPolicies options', () => {
     expect(model.canReach(prometheus, web, 8080)).toBe(false);
     expect(model.canReach(prometheus, worker, 9253)).toBe(false);
     expect(model.canReach({ namespace: 'attacker', labels: {} }, web, 9253)).toBe(false);
-    const backup = { namespace: config.namespace, labels: { ...web.labels, [COMPONENT]: 'backup' } };
-    expect(model.canReach(backup, { ip: '10.20.0.10' }, 3306)).toBe(true);
-    expect(model.canReach(backup, { ip: '10.20.1.10' }, 6379)).toBe(false);
+    const exporter = { namespace: config.namespace, labels: { ...web.labels, [COMPONENT]: 'reports-export' } };
+    expect(model.canReach(exporter, { ip: '10.20.0.10' }, 3306)).toBe(true);
+    expect(model.canReach(exporter, { ip: '10.20.1.10' }, 6379)).toBe(false);
     expect(model.canReach(web, { ip: '203.0.113.25' }, 587)).toBe(true);
     expect(model.canReach(fastapiOf(model), { ip: '203.0.113.25' }, 587)).toBe(false);
   });

@@ -1,0 +1,30 @@
+/**
+ * Example: run one more container in the web pods. `web.addSidecar` takes a container with resources
+ * (required by the type); the pod spec is built at synthesis through `hardenedPodSpec`, so the sidecar
+ * gets the restricted security context even if it asks for more. Probes are the sidecar's own business:
+ * the quality gate requires readiness and liveness on every long-running container.
+ */
+import { App, Chart } from 'cdk8s';
+import { IntOrString } from '../imports/k8s';
+import { EnvironmentConfig, PembayaranStack, toResourceRequirements } from '../lib';
+
+export const STATSD_SIDECAR = 'statsd-exporter';
+
+export function withStatsdSidecar(app: App, config: EnvironmentConfig): PembayaranStack {
+  const chart = new Chart(app, config.name, { disableResourceNameHashes: true });
+  const stack = new PembayaranStack(chart, 'Pembayaran', config);
+  stack.web.addSidecar({
+    name: STATSD_SIDECAR,
+    image: 'docker.io/prom/statsd-exporter:v0.28.0',
+    args: ['--statsd.listen-udp=127.0.0.1:9125', '--web.listen-address=:9102'],
+    ports: [{ name: 'statsd-metrics', containerPort: 9102, protocol: 'TCP' }],
+    resources: toResourceRequirements({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } }),
+    readinessProbe: { tcpSocket: { port: IntOrString.fromString('statsd-metrics') } },
+    livenessProbe: { httpGet: { path: '/metrics', port: IntOrString.fromString('statsd-metrics') } },
+    // Asking for root is overridden: the restricted fields win.
+    securityContext: { runAsNonRoot: false, allowPrivilegeEscalation: true },
+  });
+  // Let Prometheus scrape it, through the same NetworkPolicy as the other web exporters.
+  stack.networkPolicies.allowMetricsScrape('web', [9102]);
+  return stack;
+}

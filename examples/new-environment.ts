@@ -1,0 +1,61 @@
+/**
+ * Example: a new environment is one more YAML file; every key left out takes its documented default.
+ * `synthesize` loads and validates it, builds the chart, runs the quality gate and (with dryRun) returns
+ * the files instead of writing them.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { synthesize, SynthResult } from '../tools/synth/synthesize';
+
+/** A disaster-recovery copy of production in a second region, smaller, without its own backups. */
+export const DR_ENVIRONMENT = `
+name: production-dr
+tier: production
+namespace: pembayaran-dr
+laravel:
+  image: { repository: ghcr.io/example/pembayaran, tag: "1.4.2" }
+  host: dr.pembayaran.example.com
+database:
+  connection: mysql
+  host: mysql.dr.internal.example.com
+  name: pembayaran
+  peers: [{ cidr: 10.40.0.0/24 }]
+redis:
+  host: redis.dr.internal.example.com
+  peers: [{ cidr: 10.40.1.0/24 }]
+objectStorage:
+  bucket: pembayaran-dr
+  region: ap-southeast-1
+  peers: [{ cidr: 0.0.0.0/0, except: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16] }]
+secrets:
+  store: { name: aws-secrets-manager }
+  remoteKey: pembayaran/production-dr
+web:
+  replicas: 2
+workers:
+  - name: default
+    queues: [payments, default]
+    replicas: 2
+fastapi:
+  image: { repository: ghcr.io/example/pembayaran-notification, tag: "0.9.1" }
+waGateway:
+  image: { repository: ghcr.io/example/pembayaran-wa-gateway, tag: "0.9.1" }
+  replicas: 0
+backup:
+  enabled: false
+argocd:
+  repoURL: https://git.example.com/platform/pembayaran-gitops.git
+`;
+
+/** Writes the environment file to a temporary folder and synthesizes it in memory, gate included. */
+export function synthesizeNewEnvironment(yamlText: string = DR_ENVIRONMENT): SynthResult {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pembayaran-env-'));
+  try {
+    const file = path.join(dir, 'production-dr.yaml');
+    fs.writeFileSync(file, yamlText);
+    return synthesize({ configFiles: [file], outdir: path.join(dir, 'dist'), dryRun: true });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
