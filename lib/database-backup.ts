@@ -1,14 +1,13 @@
 import { Construct } from 'constructs';
-import { EnvVar, KubeCronJob, Quantity } from '../imports/k8s';
+import { EnvVar, Quantity } from '../imports/k8s';
 import { AppContext } from './app-context';
 import { Resources } from './config/types.generated';
-import { BACKUP_DUMP_IMAGES, DEFAULT_RESOURCES, JOB_HISTORY } from './defaults';
+import { BACKUP_DUMP_IMAGES, DEFAULT_RESOURCES } from './defaults';
 import { ImageRef, imageRef } from './image';
-import { toResourceRequirements } from './laravel-runtime';
+import { nonOverlappingCronJob, toResourceRequirements } from './containers';
 import { LaravelSettings } from './laravel-settings';
 import { NetworkPolicies } from './network-policies';
 import { ContainerSpec } from './pod-security';
-import { SyncWave } from './sync-waves';
 import { WorkloadPod } from './workload-pod';
 
 export const BACKUP_COMPONENT = 'backup';
@@ -122,23 +121,13 @@ export class DatabaseBackup extends Construct {
       extra: { restartPolicy: 'Never' },
     });
 
-    new KubeCronJob(this, 'CronJob', {
-      metadata: context.metadata(this.cronJobName, BACKUP_COMPONENT, { wave: SyncWave.WORKLOADS }),
-      spec: {
-        schedule: props.schedule,
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: props.startingDeadlineSeconds,
-        ...JOB_HISTORY,
-        jobTemplate: {
-          metadata: { labels: context.labels(BACKUP_COMPONENT) },
-          spec: {
-            activeDeadlineSeconds: props.activeDeadlineSeconds,
-            // One retry for a transient database or network error; a new pod writes a new dump name.
-            backoffLimit: 1,
-            template: this.pod.template(),
-          },
-        },
-      },
+    nonOverlappingCronJob(this, context, {
+      pod: this.pod,
+      schedule: props.schedule,
+      startingDeadlineSeconds: props.startingDeadlineSeconds,
+      activeDeadlineSeconds: props.activeDeadlineSeconds,
+      // One retry for a transient database or network error; a new pod writes a new dump name.
+      backoffLimit: 1,
     });
 
     if (props.networkPolicies) {

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { EnvVar, IntOrString, KubeDeployment, KubeService } from '../imports/k8s';
+import { IntOrString, KubeDeployment } from '../imports/k8s';
 import { Resources } from './config/types.generated';
 import { DEFAULT_RESOURCES, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from './defaults';
 import { ImageRef, imageRef } from './image';
@@ -8,7 +8,7 @@ import { SyncWave } from './sync-waves';
 import { WorkloadPod } from './workload-pod';
 import { AppContext } from './app-context';
 import { ContainerSpec } from './pod-security';
-import { toResourceRequirements } from './laravel-runtime';
+import { clusterIpService, envVarsOf, toResourceRequirements } from './containers';
 
 export const FASTAPI_COMPONENT = 'fastapi';
 
@@ -48,9 +48,7 @@ export class NotificationService extends Construct {
     this.deploymentName = context.name(FASTAPI_COMPONENT);
     this.serviceName = this.deploymentName;
 
-    const env: EnvVar[] = Object.entries({ LOG_LEVEL: props.logLevel, ...props.env })
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([name, value]) => ({ name, value }));
+    const env = envVarsOf({ LOG_LEVEL: props.logLevel, ...props.env });
     const health = { httpGet: { path: props.healthPath, port: IntOrString.fromString('http') } };
     const uvicorn: ContainerSpec = {
       name: 'uvicorn',
@@ -98,13 +96,6 @@ export class NotificationService extends Construct {
       },
     });
 
-    new KubeService(this, 'Service', {
-      metadata: context.metadata(this.serviceName, FASTAPI_COMPONENT, { wave: SyncWave.WORKLOADS }),
-      spec: {
-        type: 'ClusterIP',
-        selector: context.selectorLabels(FASTAPI_COMPONENT),
-        ports: [{ name: 'http', port: PORTS.fastapi, targetPort: IntOrString.fromString('http'), protocol: 'TCP' }],
-      },
-    });
+    clusterIpService(this, context, FASTAPI_COMPONENT, PORTS.fastapi);
   }
 }

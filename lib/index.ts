@@ -4,6 +4,7 @@ export * from './defaults';
 export * from './sync-waves';
 export * from './image';
 export * from './pod-security';
+export * from './containers';
 export * from './workload-pod';
 export * from './secret-environment';
 export * from './laravel-settings';

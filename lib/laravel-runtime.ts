@@ -3,6 +3,7 @@ import { AppContext } from './app-context';
 import { APP_ROOT } from './defaults';
 import { ImageRef, imageRef } from './image';
 import { LARAVEL_CACHE_DIR, LaravelSettings } from './laravel-settings';
+import { toResourceRequirements } from './containers';
 import { ContainerSpec } from './pod-security';
 import { Resources } from './config/types.generated';
 
@@ -122,16 +123,4 @@ export class LaravelRuntime {
   podAnnotations(): Record<string, string> {
     return { 'checksum/laravel-config': this.settings.checksum };
   }
-}
-
-/** Config resources to Kubernetes resource requirements. */
-export function toResourceRequirements(resources: Resources): ContainerSpec['resources'] {
-  const q = Quantity.fromString;
-  return {
-    requests: { cpu: q(resources.requests.cpu), memory: q(resources.requests.memory) },
-    limits: {
-      ...(resources.limits.cpu ? { cpu: q(resources.limits.cpu) } : {}),
-      memory: q(resources.limits.memory),
-    },
-  };
 }

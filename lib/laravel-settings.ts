@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { EnvFromSource, EnvVar, KubeConfigMap } from '../imports/k8s';
 import { AppContext } from './app-context';
 import { checksumOf } from './checksum';
+import { sortedByKey } from './containers';
 import { APP_ROOT } from './defaults';
 import { resolveRemoteRefs, SecretEnvironment, SecretStoreRef } from './secret-environment';
 import { SyncWave } from './sync-waves';
@@ -75,7 +76,7 @@ export class LaravelSettings extends Construct {
     super(scope, id);
     const { context } = props;
     this.configMapName = context.name('laravel');
-    this.data = sortedRecord({ ...laravelEnvironment(props), ...props.extraEnv });
+    this.data = sortedByKey({ ...laravelEnvironment(props), ...props.extraEnv });
 
     new KubeConfigMap(this, 'Environment', {
       metadata: context.metadata(this.configMapName, 'laravel', { wave: SyncWave.FOUNDATION }),
@@ -160,9 +161,5 @@ function laravelEnvironment(props: LaravelSettingsProps): Record<string, string>
 /** Service URL inside the cluster for a component's port. */
 export function serviceUrl(context: AppContext, component: string, port: number): string {
   return `http://${context.name(component)}.${context.namespace}.svc:${port}`;
-}
-
-function sortedRecord(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 

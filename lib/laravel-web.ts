@@ -6,7 +6,6 @@ import {
   KubeHorizontalPodAutoscalerV2,
   KubeIngress,
   KubePodDisruptionBudget,
-  KubeService,
   MetricSpecV2,
   Probe,
 } from '../imports/k8s';
@@ -14,7 +13,8 @@ import { checksumOf } from './checksum';
 import { Resources } from './config/types.generated';
 import { APP_ROOT, DEFAULT_RESOURCES, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from './defaults';
 import { ImageRef, imageRef } from './image';
-import { LARAVEL_VOLUMES, LaravelRuntime, PUBLIC_DIR, toResourceRequirements } from './laravel-runtime';
+import { clusterIpService, toResourceRequirements } from './containers';
+import { LARAVEL_VOLUMES, LaravelRuntime, PUBLIC_DIR } from './laravel-runtime';
 import { ContainerSpec } from './pod-security';
 import { SyncWave } from './sync-waves';
 import { PHP_FPM_POOL_FILE, PhpFpmPoolProps, renderNginxConfig, renderPhpFpmPool } from './web-server-config';
@@ -180,14 +180,7 @@ export class LaravelWeb extends Construct {
       },
     });
 
-    new KubeService(this, 'Service', {
-      metadata: context.metadata(this.serviceName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS }),
-      spec: {
-        type: 'ClusterIP',
-        selector: context.selectorLabels(WEB_COMPONENT),
-        ports: [{ name: 'http', port: 80, targetPort: IntOrString.fromString('http'), protocol: 'TCP' }],
-      },
-    });
+    clusterIpService(this, context, WEB_COMPONENT, 80);
 
     this.addIngress(props);
 

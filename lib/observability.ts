@@ -11,7 +11,7 @@ import { ImageRef, imageRef } from './image';
 import { NotificationService } from './fastapi';
 import { LaravelSettings } from './laravel-settings';
 import { LaravelWeb, WEB_COMPONENT } from './laravel-web';
-import { toResourceRequirements } from './laravel-runtime';
+import { toResourceRequirements } from './containers';
 import { DatabaseMigration } from './migration';
 import { NetworkPolicies } from './network-policies';
 import { ContainerSpec } from './pod-security';

@@ -1,9 +1,8 @@
 import { Construct } from 'constructs';
-import { KubeCronJob } from '../imports/k8s';
 import { Resources } from './config/types.generated';
-import { DEFAULT_RESOURCES, JOB_HISTORY } from './defaults';
+import { nonOverlappingCronJob } from './containers';
+import { DEFAULT_RESOURCES } from './defaults';
 import { LaravelRuntime } from './laravel-runtime';
-import { SyncWave } from './sync-waves';
 import { WorkloadPod } from './workload-pod';
 
 export const SCHEDULER_COMPONENT = 'scheduler';
@@ -50,23 +49,13 @@ export class LaravelScheduler extends Construct {
       extra: { restartPolicy: 'Never' },
     });
 
-    new KubeCronJob(this, 'CronJob', {
-      metadata: context.metadata(this.cronJobName, SCHEDULER_COMPONENT, { wave: SyncWave.WORKLOADS }),
-      spec: {
-        schedule: props.schedule,
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: props.startingDeadlineSeconds,
-        ...JOB_HISTORY,
-        jobTemplate: {
-          metadata: { labels: context.labels(SCHEDULER_COMPONENT) },
-          spec: {
-            activeDeadlineSeconds: props.activeDeadlineSeconds,
-            // A failed minute is retried by the next minute, not by piling up pods.
-            backoffLimit: 0,
-            template: this.pod.template(),
-          },
-        },
-      },
+    nonOverlappingCronJob(this, context, {
+      pod: this.pod,
+      schedule: props.schedule,
+      startingDeadlineSeconds: props.startingDeadlineSeconds,
+      activeDeadlineSeconds: props.activeDeadlineSeconds,
+      // A failed minute is retried by the next minute, not by piling up pods.
+      backoffLimit: 0,
     });
   }
 }

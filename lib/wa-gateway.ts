@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
-import { EnvVar, IntOrString, KubeDeployment, KubePersistentVolumeClaim, KubeService, Probe, Quantity } from '../imports/k8s';
+import { IntOrString, KubeDeployment, KubePersistentVolumeClaim, Probe, Quantity } from '../imports/k8s';
 import { AppContext } from './app-context';
 import { Resources } from './config/types.generated';
 import { DEFAULT_RESOURCES, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from './defaults';
 import { ImageRef, imageRef } from './image';
-import { toResourceRequirements } from './laravel-runtime';
+import { clusterIpService, envVarsOf, toResourceRequirements } from './containers';
 import { ContainerSpec } from './pod-security';
 import { SecretEnvironment } from './secret-environment';
 import { SyncWave } from './sync-waves';
@@ -69,7 +69,7 @@ export class WhatsAppGateway extends Construct {
       },
     });
 
-    const env: EnvVar[] = Object.entries({
+    const env = envVarsOf({
       PORT: String(PORTS.waGateway),
       SESSION_DIR: props.sessionPath,
       LOG_LEVEL: props.logLevel,
@@ -77,9 +77,7 @@ export class WhatsAppGateway extends Construct {
       SEND_RETRY_BACKOFF_SECONDS: String(props.retry.backoffSeconds),
       SEND_RETRY_MAX_BACKOFF_SECONDS: String(props.retry.maxBackoffSeconds),
       ...props.env,
-    })
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([name, value]) => ({ name, value }));
+    });
 
     const health: Probe =
       props.probe.type === 'http'
@@ -128,13 +126,6 @@ export class WhatsAppGateway extends Construct {
       },
     });
 
-    new KubeService(this, 'Service', {
-      metadata: context.metadata(this.serviceName, WA_GATEWAY_COMPONENT, { wave: SyncWave.WORKLOADS }),
-      spec: {
-        type: 'ClusterIP',
-        selector: context.selectorLabels(WA_GATEWAY_COMPONENT),
-        ports: [{ name: 'http', port: PORTS.waGateway, targetPort: IntOrString.fromString('http'), protocol: 'TCP' }],
-      },
-    });
+    clusterIpService(this, context, WA_GATEWAY_COMPONENT, PORTS.waGateway);
   }
 }

@@ -2,6 +2,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { KubeServiceAccount, PodSpec, PodTemplateSpec, Volume } from '../imports/k8s';
 import { AppContext } from './app-context';
+import { sortedByKey } from './containers';
 import { ContainerSpec, hardenedPodSpec, HardenedPodSpecProps } from './pod-security';
 import { SyncWave } from './sync-waves';
 
@@ -82,7 +83,7 @@ export class WorkloadPod extends Construct {
       metadata: Lazy.any({
         produce: () => ({
           labels: this.context.labels(this.component),
-          ...(Object.keys(this.annotations).length ? { annotations: sorted(this.annotations) } : {}),
+          ...(Object.keys(this.annotations).length ? { annotations: sortedByKey(this.annotations) } : {}),
         }),
       }),
       spec: Lazy.any({ produce: (): PodSpec => this.spec() }),
@@ -100,8 +101,4 @@ export class WorkloadPod extends Construct {
       extra: this.extra,
     });
   }
-}
-
-function sorted(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
