@@ -102,11 +102,11 @@ export interface Image {
    */
   repository: string;
   /**
-   * Pinned image tag. `latest` is refused in production tiers.
+   * Pinned image tag; a tag or a digest is required. `latest` is refused in production tiers.
    */
   tag?: string;
   /**
-   * Image digest; when set it pins the image and wins over the tag.
+   * Image digest; optional, and when set it pins the exact image (the tag stays for readers).
    */
   digest?: string;
 }
@@ -217,7 +217,7 @@ export interface ObjectStorageConfig {
    */
   region: string;
   /**
-   * AWS_ENDPOINT for MinIO or another S3-compatible store.
+   * AWS_ENDPOINT for MinIO or another S3-compatible store. Default: unset (AWS S3 for the region).
    */
   endpoint?: string;
   /**
@@ -225,7 +225,7 @@ export interface ObjectStorageConfig {
    */
   usePathStyleEndpoint: boolean;
   /**
-   * AWS_URL: public base URL of stored files.
+   * AWS_URL: public base URL of stored files. Default: unset (the bucket URL the SDK derives).
    */
   url?: string;
   /**
@@ -399,7 +399,7 @@ export interface Resources {
    */
   limits: {
     /**
-     * CPU quantity, e.g. 250m or 1.
+     * CPU limit, e.g. 1. Default: none (CPU limits throttle latency-sensitive PHP; requests drive scheduling and the HPA).
      */
     cpu?: string;
     /**
