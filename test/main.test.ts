@@ -70,6 +70,30 @@ describe('npm run synth', () => {
     expect(snapshotTree(outdir)).toEqual(before);
   });
 
+  // Every kind of bad input the loader refuses, through the real command: the message, exit 1, output untouched.
+  test.each([
+    ['a wrong value', (d: any) => (d.web.replicas = -1), /web\.replicas: expected a number >= 1 \(got -1\)/],
+    ['an unknown key', (d: any) => (d.laravel.hots = 'x'), /laravel\.hots: unknown key; did you mean "host"\?/],
+    ['a missing image tag', (d: any) => delete d.laravel.image.tag, /laravel\.image: image ghcr\.io\/example\/pembayaran has no tag or digest; pin it/],
+    ['latest in production', (d: any) => (d.fastapi.image.tag = 'latest'), /fastapi\.image\.tag: "latest" is not a pinned version/],
+    ['debug in production', (d: any) => (d.laravel.debug = true), /laravel\.debug: is true; APP_DEBUG shows stack traces/],
+    ['a non-HTTPS URL in production', (d: any) => (d.laravel.url = 'http://pay.example.com'), /laravel\.url: is http:\/\/pay\.example\.com; production must be served over HTTPS/],
+    ['a plaintext secret', (d: any) => (d.laravel.env = { DB_PASSWORD: 'hunter2' }), /laravel\.env\.DB_PASSWORD: looks like a secret in plain text/],
+    ['an exposed notification port', (d: any) => (d.fastapi.serviceType = 'NodePort'), /fastapi\.serviceType: is NodePort; port 8001 must stay inside the cluster/],
+    ['two WA gateway replicas', (d: any) => (d.waGateway.replicas = 2), /waGateway\.replicas: is 2; a WhatsApp session can be open in only one process: set 1/],
+    ['a bad schedule', (d: any) => (d.scheduler = { schedule: '61 * * * *' }), /scheduler\.schedule: "61 \* \* \* \*" is not a valid cron schedule: minute "61" is outside 0-59/],
+  ])('%s is refused with one line naming file and key, exit 1, output untouched', (_case, change, message) => {
+    const before = snapshotTree(outdir);
+    const result = synth(['--config', writeConfig('case.yaml', withChanges('production', change)), '--outdir', outdir]);
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/case\.yaml: /);
+    expect(lines[0]).toMatch(message);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(snapshotTree(outdir)).toEqual(before);
+  });
+
   test('YAML syntax error: the line, exit 1, output untouched', () => {
     const before = snapshotTree(outdir);
     const result = synth(['--config', writeConfig('broken.yaml', 'name: x\n  tier: production\n'), '--outdir', outdir]);
