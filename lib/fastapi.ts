@@ -15,6 +15,8 @@ export const FASTAPI_COMPONENT = 'fastapi';
 export interface NotificationServiceProps {
   readonly context: AppContext;
   readonly image: ImageRef;
+  /** The ASGI application, `module:attribute`. @default 'main:app' */
+  readonly appModule?: string;
   readonly replicas: number;
   /** Path answering readiness and liveness. */
   readonly healthPath: string;
@@ -56,7 +58,7 @@ export class NotificationService extends Construct {
       imagePullPolicy: 'IfNotPresent',
       command: [
         'uvicorn',
-        'main:app',
+        props.appModule ?? 'main:app',
         '--host=0.0.0.0',
         `--port=${PORTS.fastapi}`,
         '--proxy-headers',

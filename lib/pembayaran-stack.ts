@@ -129,6 +129,7 @@ export class PembayaranStack extends Construct {
     this.notificationService = new NotificationService(this, 'NotificationService', {
       context,
       image: fastapi.image,
+      appModule: fastapi.appModule,
       replicas: fastapi.replicas,
       healthPath: fastapi.healthPath,
       timeoutGracefulShutdown: fastapi.timeoutGracefulShutdown,

@@ -520,6 +520,10 @@ export interface MigrationsConfig {
 export interface FastapiConfig {
   image: Image;
   /**
+   * The ASGI application uvicorn serves, as module:attribute.
+   */
+  appModule: string;
+  /**
    * Replicas.
    */
   replicas: number;

@@ -1,5 +1,5 @@
 import { parseEnvironment } from '../../lib/config/load';
-import { container, find, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, withChanges } from '../helpers';
+import { container, find, objectsOf, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, withChanges } from '../helpers';
 import { ingressBackends, problemsOf } from './notification-helpers';
 
 const COMPONENT = 'app.kubernetes.io/component';
@@ -12,7 +12,8 @@ describe.each(SHIPPED_ENVIRONMENTS)('FastAPI notification service of %s', (env) 
   const uvicorn = container(spec, 'uvicorn');
 
   test('uvicorn serves port 8001 behind proxies, one process per container, and shuts down before the grace period ends', () => {
-    expect(uvicorn.command.slice(0, 2)).toEqual(['uvicorn', 'main:app']);
+    expect(uvicorn.command.slice(0, 2)).toEqual(['uvicorn', config.fastapi.appModule]);
+    expect(config.fastapi.appModule).toBe('main:app');
     expect(uvicorn.command).toContain('--port=8001');
     expect(uvicorn.command).toContain('--host=0.0.0.0');
     expect(uvicorn.command).toContain('--proxy-headers');
@@ -28,6 +29,11 @@ describe.each(SHIPPED_ENVIRONMENTS)('FastAPI notification service of %s', (env) 
     expect(sleep + config.fastapi.timeoutGracefulShutdown).toBeLessThan(spec.terminationGracePeriodSeconds);
     expect(uvicorn.ports).toEqual([{ name: 'http', containerPort: 8001, protocol: 'TCP' }]);
     expect(deployment.spec.replicas).toBe(config.fastapi.replicas);
+  });
+
+  test('the ASGI application is configurable', () => {
+    const custom = parseEnvironment(`config/${env}.yaml`, withChanges(env, (d) => (d.fastapi.appModule = 'notifications.api:app')));
+    expect(container(podSpecOf(find(objectsOf(custom), 'Deployment', 'pembayaran-fastapi')), 'uvicorn').command[1]).toBe('notifications.api:app');
   });
 
   test('startup, readiness and liveness probes GET the configured health path', () => {
