@@ -6,7 +6,7 @@ import { parseIp } from './ip';
 import { EgressTarget, renderReport } from './report';
 
 const USAGE =
-  'usage: npm run connectivity -- <manifest dir or file>... [--ingress-namespace NAME] ' +
+  'usage: npm run connectivity -- <manifest dir or file>... [--ingress-namespace NAME] [--monitoring-namespace NAME] ' +
   '[--namespace NAME[:key=value,...]]... [--egress IP:PORT[/TCP|UDP|SCTP]]...';
 
 /** A mistake in the command line: reported as one line with exit code 2. */
@@ -39,7 +39,13 @@ export function main(argv: readonly string[], io: Io = processIo): number {
     const objects = loadManifests(args.paths).map((m) => m.object);
     if (objects.length === 0) throw new UsageError(`no .yaml/.yml manifests found in ${args.paths.join(', ')}`);
     const model = new ConnectivityModel(objects, { extraNamespaces: args.namespaces });
-    io.stdout(renderReport(model, args.paths.join(', '), { ingressNamespace: args.ingressNamespace, egressTargets: args.egress }));
+    io.stdout(
+      renderReport(model, args.paths.join(', '), {
+        ingressNamespace: args.ingressNamespace,
+        monitoringNamespace: args.monitoringNamespace,
+        egressTargets: args.egress,
+      }),
+    );
     return 0;
   } catch (err) {
     // Bad input is reported on one line; a stack trace would only hide the file name.
@@ -55,22 +61,26 @@ function parseCommandLine(argv: readonly string[]) {
     strict: true,
     options: {
       'ingress-namespace': { type: 'string', default: 'ingress-nginx' },
+      'monitoring-namespace': { type: 'string', default: 'monitoring' },
       namespace: { type: 'string', multiple: true, default: [] },
       egress: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) return { help: true, paths: [], ingressNamespace: '', namespaces: [], egress: [] };
+  if (values.help) return { help: true, paths: [], ingressNamespace: '', monitoringNamespace: '', namespaces: [], egress: [] };
   if (positionals.length === 0) throw new UsageError('give the folder of synthesized manifests, e.g. dist/production');
   for (const p of positionals) {
     if (!fs.existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
   }
   const ingressNamespace = values['ingress-namespace'] as string;
   if (!isDnsLabel(ingressNamespace)) throw new UsageError(`--ingress-namespace "${ingressNamespace}" is not a namespace name`);
+  const monitoringNamespace = values['monitoring-namespace'] as string;
+  if (!isDnsLabel(monitoringNamespace)) throw new UsageError(`--monitoring-namespace "${monitoringNamespace}" is not a namespace name`);
   return {
     help: false,
     paths: positionals,
     ingressNamespace,
+    monitoringNamespace,
     namespaces: (values.namespace as string[]).map(parseNamespace),
     egress: (values.egress as string[]).map(parseEgress),
   };

@@ -3,6 +3,8 @@ import { ConnectivityModel, Endpoint, PodEndpoint, Protocol, Workload } from './
 export interface ReportOptions {
   /** Namespace of the hypothetical ingress controller pod. */
   readonly ingressNamespace: string;
+  /** Namespace of the hypothetical Prometheus pod that scrapes metrics ports. @default 'monitoring' */
+  readonly monitoringNamespace?: string;
   /** Extra egress targets besides DNS and the default external addresses. */
   readonly egressTargets?: readonly EgressTarget[];
 }
@@ -54,6 +56,10 @@ export function probeSources(model: ConnectivityModel, options: ReportOptions): 
         namespace: options.ingressNamespace,
         labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
       },
+    },
+    {
+      label: `prometheus (${options.monitoringNamespace ?? 'monitoring'})`,
+      endpoint: { namespace: options.monitoringNamespace ?? 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } },
     },
     { label: 'external 203.0.113.10', endpoint: { ip: '203.0.113.10' } },
     { label: 'external 10.0.0.1 (private)', endpoint: { ip: '10.0.0.1' } },

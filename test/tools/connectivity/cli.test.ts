@@ -54,6 +54,16 @@ describe('connectivity CLI', () => {
     expect(row(stdout, 'ingress controller (traefik)')).toEqual(['·', '·', '·']);
   });
 
+  test('a Prometheus row shows who scrapes; --monitoring-namespace moves it', () => {
+    const shipped = path.join(__dirname, '../../../dist/production');
+    const { code, stdout } = run(shipped);
+    expect(code).toBe(0);
+    // Columns: fastapi, queue-metrics, wa-gateway, web fastcgi, web http, fpm-metrics, nginx-metrics.
+    expect(row(stdout, 'prometheus (monitoring)')).toEqual(['·', '✓', '·', '·', '·', '✓', '✓']);
+    const moved = run(shipped, '--monitoring-namespace', 'observability').stdout;
+    expect(row(moved, 'prometheus (observability)')).toEqual(['·', '·', '·', '·', '·', '·', '·']);
+  });
+
   test('--egress adds targets and --namespace declares namespace labels', () => {
     const { code, stdout } = run(
       FIXTURE,
