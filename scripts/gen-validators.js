@@ -11,8 +11,8 @@
 // It is plain JavaScript next to the JSON schemas rather than TypeScript under tools/: tsc would re-print
 // ~1.4 MB of generated code (to ~2.5 MB, slower to load) and type-check it on every build.
 //
-// The Ajv options must stay those of SchemaValidator (tools/validate/schema.ts, AJV_OPTIONS) apart from
-// `code` (source: standalone output; optimize: one pass, ~15% smaller, same checks; lines: diffable), so
+// The Ajv options are those of SchemaValidator (schemas/ajv-options.json, shared) apart from `code`
+// (source: standalone output; optimize: one pass, ~15% smaller, same checks; lines: diffable), so
 // precompiled and run-time compiled validators report the same errors (test/tools/validate/precompiled.test.ts).
 'use strict';
 const crypto = require('crypto');
@@ -24,14 +24,9 @@ const standaloneCode = require('ajv/dist/standalone').default;
 const ROOT = path.join(__dirname, '..');
 const OUT_FILE = 'validators.generated.js';
 
-/** Same as AJV_OPTIONS in tools/validate/schema.ts, plus standalone code generation. */
+/** The run-time options (shared with tools/validate/schema.ts), plus standalone code generation. */
 const AJV_OPTIONS = {
-  strict: false,
-  allErrors: true,
-  validateFormats: false,
-  validateSchema: false,
-  addUsedSchema: false,
-  inlineRefs: false,
+  ...require('../schemas/ajv-options.json'),
   code: { optimize: true, source: true, lines: true },
 };
 

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../k8s/manifests';
+import { podTemplateOf } from '../k8s/workloads';
 import { LabelSelector, matchesLabelSelector } from '../k8s/selectors';
 import { Cidr, cidrContains, parseCidr, parseIp } from './ip';
 
@@ -80,7 +81,6 @@ export interface Verdict {
   readonly ingress?: DirectionVerdict;
 }
 
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob', 'Pod']);
 const PROTOCOLS: readonly string[] = ['TCP', 'UDP', 'SCTP'];
 
 type Direction = 'ingress' | 'egress';
@@ -141,7 +141,7 @@ export class ConnectivityModel {
       const namespace = obj.metadata?.namespace ?? defaultNamespace;
       if (obj.kind === 'NetworkPolicy' && String(obj.apiVersion).startsWith('networking.k8s.io/')) {
         this.policies.push(this.parsePolicy(obj, namespace));
-      } else if (WORKLOAD_KINDS.has(obj.kind)) {
+      } else {
         const workload = extractWorkload(obj, namespace);
         if (workload) this.found.push(workload);
       }
@@ -372,9 +372,9 @@ function resolvePort(to: Endpoint, port: number | string, protocol: Protocol | u
 }
 
 function extractWorkload(obj: KubeObject, namespace: string): Workload | undefined {
-  const template = obj.kind === 'Pod' ? obj : obj.kind === 'CronJob' ? obj.spec?.jobTemplate?.spec?.template : obj.spec?.template;
-  const podSpec = template?.spec;
-  if (!podSpec) return undefined;
+  const template = podTemplateOf(obj);
+  if (!template) return undefined;
+  const podSpec = template.spec;
   // Native sidecars (init containers that keep running) serve ports too.
   const containers = [...(podSpec.containers ?? []), ...(podSpec.initContainers ?? []).filter((c: any) => c?.restartPolicy === 'Always')];
   const ports: ContainerPort[] = containers.flatMap((c: any) =>

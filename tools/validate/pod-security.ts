@@ -5,7 +5,7 @@
  * for containers, initContainers and ephemeralContainers.
  */
 import type { KubeObject } from '../k8s/manifests';
-import { containersOf, ContainerRef, joinPath, podTemplateOf, volumesOf } from './workloads';
+import { containersOf, ContainerRef, joinPath, podTemplateOf, volumesOf } from '../k8s/workloads';
 
 export interface PodSecurityIssue {
   readonly rule: PodSecurityRule;

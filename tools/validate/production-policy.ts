@@ -7,7 +7,7 @@
 import * as path from 'path';
 import type { KubeObject, Manifest } from '../k8s/manifests';
 import { matchesLabelSelector } from '../k8s/selectors';
-import { containersOf, isWorkload, joinPath, LONG_RUNNING_KINDS, podTemplateOf, PodTemplate, volumesOf } from './workloads';
+import { containersOf, isWorkload, joinPath, LONG_RUNNING_KINDS, podTemplateOf, PodTemplate, volumesOf } from '../k8s/workloads';
 
 export const RECOMMENDED_LABELS = [
   'app.kubernetes.io/name',

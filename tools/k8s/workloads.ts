@@ -1,4 +1,4 @@
-/** Where pod templates live in the workload kinds, shared by the pod security and production policy checks. */
+/** Where pod templates live in the workload kinds, shared by the quality gate and the connectivity analyzer. */
 import type { KubeObject } from '../k8s/manifests';
 
 /** Kinds that carry a pod template, with the apiVersion they must have and the path to the template. */
@@ -8,6 +8,7 @@ const TEMPLATE_PATHS: Readonly<Record<string, { readonly apiVersion: string; rea
   StatefulSet: { apiVersion: 'apps/v1', path: ['spec', 'template'] },
   DaemonSet: { apiVersion: 'apps/v1', path: ['spec', 'template'] },
   ReplicaSet: { apiVersion: 'apps/v1', path: ['spec', 'template'] },
+  ReplicationController: { apiVersion: 'v1', path: ['spec', 'template'] },
   Job: { apiVersion: 'batch/v1', path: ['spec', 'template'] },
   CronJob: { apiVersion: 'batch/v1', path: ['spec', 'jobTemplate', 'spec', 'template'] },
 };
