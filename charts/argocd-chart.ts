@@ -1,4 +1,4 @@
-import { Chart, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application, AppProject } from '../imports/argoproj.io';
 import { EnvironmentConfig } from '../lib/config/types.generated';
@@ -79,7 +79,9 @@ export class ArgoCdChart extends Chart {
   private addProject(name: string, environments: readonly EnvironmentOutput[]): void {
     const configs = environments.map((e) => e.config);
     const first = configs[0];
-    const objects = () => environments.flatMap((e) => e.chart.toJson() as RenderedObject[]);
+    // Kinds and namespaces are read from the constructs, not their rendering: resolving every object here
+    // would synthesize each environment again. Only the few Ingresses are rendered, for their TLS Secrets.
+    const objects = () => environments.flatMap((e) => e.chart.node.findAll().filter(ApiObject.isApiObject));
     new AppProject(this, `Project-${name}`, {
       metadata: {
         name,
@@ -100,7 +102,7 @@ export class ArgoCdChart extends Chart {
         orphanedResources: {
           warn: true,
           // Objects that live in the namespaces without being in git and without an owner reference.
-          ignore: Lazy.any({ produce: () => orphanIgnores(objects()) }),
+          ignore: Lazy.any({ produce: () => orphanIgnores(objects().filter((o) => o.kind === 'Ingress').map((o) => o.toJson())) }),
         },
       },
     });
@@ -146,7 +148,7 @@ export class ArgoCdChart extends Chart {
 interface RenderedObject {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly metadata: { readonly namespace?: string };
   readonly spec?: any;
 }
 
@@ -171,9 +173,8 @@ export function groupKinds(objects: readonly RenderedObject[]): GroupKind[] {
 }
 
 /** Secrets cert-manager creates for the Ingresses, and the CA bundle Kubernetes puts in every namespace. */
-function orphanIgnores(objects: readonly RenderedObject[]): { group: string; kind: string; name: string }[] {
-  const tlsSecrets = objects
-    .filter((o) => o.kind === 'Ingress')
+function orphanIgnores(ingresses: readonly RenderedObject[]): { group: string; kind: string; name: string }[] {
+  const tlsSecrets = ingresses
     .flatMap((o) => (o.spec?.tls ?? []).map((t: { secretName?: string }) => t.secretName))
     .filter((name): name is string => typeof name === 'string');
   return [
