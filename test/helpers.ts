@@ -1,8 +1,10 @@
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { buildApp } from '../charts';
-import { loadEnvironment } from '../lib/config/load';
+import { ConfigError, ConfigProblem, loadEnvironment, parseEnvironment } from '../lib/config/load';
 import { EnvironmentConfig } from '../lib/config/types.generated';
+import { manifestPath } from '../tools/synth/render';
+import { validateManifests } from '../tools/validate';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const SHIPPED_ENVIRONMENTS = ['production', 'staging'];
@@ -61,4 +63,30 @@ export function withChanges(name: string, change: (doc: any) => void): string {
   const doc = yaml.load(fs.readFileSync(path.join(ROOT, 'config', `${name}.yaml`), 'utf8'));
   change(doc);
   return yaml.dump(doc);
+}
+
+/** Quality-gate findings for in-memory objects of one environment, filed as synth would file them. */
+export function gateFindings(env: string, objects: readonly K8sObject[]) {
+  return validateManifests(objects.map((object) => ({ file: manifestPath(env, object), object })));
+}
+
+/** The problems of a config text the loader must reject. */
+export function rejectionsOf(file: string, text: string): readonly ConfigProblem[] {
+  try {
+    parseEnvironment(file, text);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+/** Every Ingress backend Service name, including the default backend. */
+export function ingressBackends(objects: readonly K8sObject[]): string[] {
+  return objects
+    .filter((o) => o.kind === 'Ingress')
+    .flatMap((ing) => [
+      ...(ing.spec.defaultBackend?.service ? [ing.spec.defaultBackend.service.name] : []),
+      ...(ing.spec.rules ?? []).flatMap((r: any) => (r.http?.paths ?? []).map((p: any) => p.backend?.service?.name)),
+    ]);
 }

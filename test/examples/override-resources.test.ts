@@ -1,8 +1,7 @@
 import * as path from 'path';
 import { environmentWithOverrides, SALE_WEEKEND } from '../../examples/override-resources';
 import { ConfigError } from '../../lib/config/load';
-import { container, find, objectsOf, podSpecOf, ROOT, shippedConfig } from '../helpers';
-import { gate } from './example-helpers';
+import { container, find, objectsOf, podSpecOf, ROOT, shippedConfig, gateFindings } from '../helpers';
 
 const production = path.join(ROOT, 'config', 'production.yaml');
 
@@ -17,7 +16,7 @@ test('example override-resources: a YAML snippet changes only the web resources 
   const original = shippedConfig('production');
   expect(config.web.autoscaling.targetCpuUtilization).toBe(original.web.autoscaling.targetCpuUtilization);
   expect(config.workers).toEqual(original.workers);
-  expect(gate('production', objects)).toEqual([]);
+  expect(gateFindings('production', objects)).toEqual([]);
 });
 
 test('example override-resources: a mistyped override is refused with its key path', () => {

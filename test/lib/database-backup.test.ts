@@ -6,11 +6,9 @@ import { EnvironmentConfig } from '../../lib/config/types.generated';
 import { dumpScript, uploadScript } from '../../lib/database-backup';
 import { BACKUP_DUMP_IMAGES } from '../../lib/defaults';
 import { imageRef } from '../../lib/image';
-import { validateManifests } from '../../tools/validate';
-import { container, find, K8sObject, objectsOf, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS } from '../helpers';
+import { container, find, objectsOf, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, gateFindings } from '../helpers';
 
 const envOf = (c: any) => Object.fromEntries(c.env.map((e: any) => [e.name, e]));
-const gate = (env: string, objects: K8sObject[]) => validateManifests(objects.map((object) => ({ file: `${env}/${object.kind}-${object.metadata.name}.yaml`, object })));
 
 describe.each(SHIPPED_ENVIRONMENTS)('database backup of %s', (env) => {
   const config = shippedConfig(env);
@@ -98,7 +96,7 @@ describe('backup options', () => {
     const spec = podSpecOf(find(objects, 'CronJob', 'pembayaran-backup'));
     expect(envOf(container(spec, 'upload')).BACKUP_BUCKET.value).toBe('pembayaran-backups');
     expect(container(spec, 'dump').image).toBe('registry.example.com/mysql-client:8.4.3');
-    expect(gate('production', objects)).toEqual([]);
+    expect(gateFindings('production', objects)).toEqual([]);
   });
 
   test('backup.enabled: false removes the CronJob, its ServiceAccount and policies', () => {

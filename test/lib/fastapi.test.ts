@@ -1,6 +1,5 @@
 import { parseEnvironment } from '../../lib/config/load';
-import { container, find, objectsOf, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, withChanges } from '../helpers';
-import { ingressBackends, problemsOf } from './notification-helpers';
+import { container, find, objectsOf, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, withChanges, ingressBackends, rejectionsOf } from '../helpers';
 
 const COMPONENT = 'app.kubernetes.io/component';
 
@@ -56,7 +55,7 @@ describe.each(SHIPPED_ENVIRONMENTS)('FastAPI notification service of %s', (env) 
 
 describe('FastAPI config', () => {
   test.each(['NodePort', 'LoadBalancer'])('fastapi.serviceType %s is rejected with the reason', (type) => {
-    const problems = problemsOf('config/production.yaml', withChanges('production', (d) => (d.fastapi.serviceType = type)));
+    const problems = rejectionsOf('config/production.yaml', withChanges('production', (d) => (d.fastapi.serviceType = type)));
     expect(problems).toContainEqual(
       expect.objectContaining({ path: 'fastapi.serviceType', message: expect.stringMatching(new RegExp(`is ${type}; port 8001 must stay inside the cluster.*set ClusterIP`)) }),
     );

@@ -7,11 +7,9 @@ import { DEFAULT_RESOURCES, PORTS } from '../../lib/defaults';
 import { imageRef } from '../../lib/image';
 import { PembayaranStack } from '../../lib/pembayaran-stack';
 import { promQlProblems } from '../../lib/promql';
-import { validateManifests } from '../../tools/validate';
-import { container, find, K8sObject, objectsOf, podSpecOf, ROOT, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS } from '../helpers';
+import { container, find, K8sObject, objectsOf, podSpecOf, ROOT, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, gateFindings } from '../helpers';
 
 const stackOf = (app: any, env: string): PembayaranStack => app.node.findChild(env).node.findChild('Pembayaran') as PembayaranStack;
-const gate = (env: string, objects: K8sObject[]) => validateManifests(objects.map((object) => ({ file: `${env}/${object.kind}-${object.metadata.name}.yaml`, object })));
 const withConfig = (env: string, change: (c: EnvironmentConfig) => void): EnvironmentConfig => {
   const config = structuredClone(shippedConfig(env));
   change(config);
@@ -112,7 +110,7 @@ describe.each(SHIPPED_ENVIRONMENTS)('observability of %s', (env) => {
   });
 
   test('the added objects pass the quality gate', () => {
-    expect(gate(env, objects)).toEqual([]);
+    expect(gateFindings(env, objects)).toEqual([]);
   });
 });
 
@@ -159,7 +157,7 @@ describe('switching observability off', () => {
     const names = rulesOf(objects).map((r: any) => r.alert);
     expect(names).not.toContain('PembayaranQueueBacklog');
     expect(names).toContain('PembayaranWebErrorRatioHigh');
-    expect(gate('production', objects)).toEqual([]);
+    expect(gateFindings('production', objects)).toEqual([]);
   });
 
   test('without alerts there is no PrometheusRule; without backups no backup alerts', () => {

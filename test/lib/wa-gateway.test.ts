@@ -1,7 +1,6 @@
 import { parseEnvironment } from '../../lib/config/load';
 import { matchesLabelSelector } from '../../tools/k8s/selectors';
-import { container, find, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, withChanges } from '../helpers';
-import { ingressBackends, problemsOf } from './notification-helpers';
+import { container, find, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, withChanges, ingressBackends, rejectionsOf } from '../helpers';
 
 const COMPONENT = 'app.kubernetes.io/component';
 const WAVE = 'argocd.argoproj.io/sync-wave';
@@ -86,7 +85,7 @@ describe.each(SHIPPED_ENVIRONMENTS)('WA gateway of %s', (env) => {
 
 describe('WA gateway config', () => {
   test('replicas: 2 is rejected: a WhatsApp session can be open in one process only', () => {
-    const problems = problemsOf('config/production.yaml', withChanges('production', (d) => (d.waGateway.replicas = 2)));
+    const problems = rejectionsOf('config/production.yaml', withChanges('production', (d) => (d.waGateway.replicas = 2)));
     expect(problems).toContainEqual(
       expect.objectContaining({ path: 'waGateway.replicas', message: expect.stringMatching(/is 2; a WhatsApp session can be open in only one process: set 1/) }),
     );
@@ -97,7 +96,7 @@ describe('WA gateway config', () => {
   });
 
   test.each(['NodePort', 'LoadBalancer'])('serviceType %s is rejected with the reason', (type) => {
-    const problems = problemsOf('config/staging.yaml', withChanges('staging', (d) => (d.waGateway.serviceType = type)));
+    const problems = rejectionsOf('config/staging.yaml', withChanges('staging', (d) => (d.waGateway.serviceType = type)));
     expect(problems).toContainEqual(
       expect.objectContaining({ path: 'waGateway.serviceType', message: expect.stringMatching(new RegExp(`is ${type}; port 3001 must stay inside the cluster.*set ClusterIP`)) }),
     );

@@ -1,18 +1,12 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, parseEnvironment } from '../../../lib/config/load';
+import { formatProblem, parseEnvironment } from '../../../lib/config/load';
 import { cronProblem } from '../../../lib/config/semantics';
-import { ROOT, withChanges } from '../../helpers';
+import { rejectionsOf, ROOT, withChanges } from '../../helpers';
 
 function problemsOf(text: string, file = 'config/test.yaml'): string[] {
-  try {
-    parseEnvironment(file, text);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n');
-    throw err;
-  }
-  throw new Error('expected the config to be rejected');
+  return rejectionsOf(file, text).map(formatProblem);
 }
 
 describe('environment config', () => {
