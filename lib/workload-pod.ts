@@ -18,8 +18,8 @@ export interface WorkloadPodProps {
 }
 
 /**
- * The pod of one workload, with its own ServiceAccount (token automount off). Containers, init containers
- * and volumes can be added until synthesis: the spec is produced, and hardened, only then, so a sidecar
+ * The pod of one workload, with its own ServiceAccount (token automount off). Containers and volumes
+ * can be added until synthesis: the spec is produced, and hardened, only then, so a sidecar
  * a platform team adds is hardened like ours.
  */
 export class WorkloadPod extends Construct {
@@ -27,9 +27,9 @@ export class WorkloadPod extends Construct {
   public readonly component: string;
   private readonly context: AppContext;
   private readonly containers: ContainerSpec[];
-  private readonly initContainers: ContainerSpec[];
+  private readonly initContainers: readonly ContainerSpec[];
   private readonly volumes: Volume[];
-  private readonly annotations: Record<string, string>;
+  private readonly annotations: Readonly<Record<string, string>>;
   private readonly extra: HardenedPodSpecProps['extra'];
 
   constructor(scope: Construct, id: string, props: WorkloadPodProps) {
@@ -54,22 +54,9 @@ export class WorkloadPod extends Construct {
     this.containers.push(container);
   }
 
-  addInitContainer(container: ContainerSpec): void {
-    this.initContainers.push(container);
-  }
-
   addVolume(volume: Volume): void {
     if (this.volumes.some((v) => v.name === volume.name)) throw new Error(`${this.component} already has a volume named ${volume.name}`);
     this.volumes.push(volume);
-  }
-
-  addAnnotation(key: string, value: string): void {
-    this.annotations[key] = value;
-  }
-
-  /** Names of the containers so far, for constructs that patch them. */
-  get containerNames(): string[] {
-    return this.containers.map((c) => c.name);
   }
 
   /** Selector labels of this component. */
