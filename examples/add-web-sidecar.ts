@@ -4,15 +4,15 @@
  * gets the restricted security context even if it asks for more. Probes are the sidecar's own business:
  * the quality gate requires readiness and liveness on every long-running container.
  */
-import { App, Chart } from 'cdk8s';
+import { App } from 'cdk8s';
 import { IntOrString } from '../imports/k8s';
+import { PembayaranChart } from '../charts';
 import { EnvironmentConfig, PembayaranStack, toResourceRequirements } from '../lib';
 
 export const STATSD_SIDECAR = 'statsd-exporter';
 
 export function withStatsdSidecar(app: App, config: EnvironmentConfig): PembayaranStack {
-  const chart = new Chart(app, config.name, { disableResourceNameHashes: true });
-  const stack = new PembayaranStack(chart, 'Pembayaran', config);
+  const stack = new PembayaranChart(app, config).stack;
   stack.web.addSidecar({
     name: STATSD_SIDECAR,
     image: 'docker.io/prom/statsd-exporter:v0.28.0',

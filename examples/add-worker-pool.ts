@@ -3,12 +3,12 @@
  * config schema or the library. The pool gets its own Deployment, ServiceAccount, NetworkPolicy coverage,
  * KEDA ScaledObject (when autoscaled), queue-depth export and alerts, like the configured pools.
  */
-import { App, Chart } from 'cdk8s';
+import { App } from 'cdk8s';
+import { PembayaranChart } from '../charts';
 import { EnvironmentConfig, PembayaranStack, QueueWorkerPool } from '../lib';
 
 export function withReportsPool(app: App, config: EnvironmentConfig): { stack: PembayaranStack; pool: QueueWorkerPool } {
-  const chart = new Chart(app, config.name, { disableResourceNameHashes: true });
-  const stack = new PembayaranStack(chart, 'Pembayaran', config);
+  const stack = new PembayaranChart(app, config).stack;
   const pool = stack.addWorkerPool({
     name: 'reports',
     mode: 'queue-work',

@@ -3,14 +3,14 @@
  * small named allow policies. Here Laravel pods (web, workers, scheduler, migration) may reach a
  * company SMTP relay on 587, and nothing else gains access.
  */
-import { App, Chart } from 'cdk8s';
+import { App } from 'cdk8s';
+import { PembayaranChart } from '../charts';
 import { EnvironmentConfig, PembayaranStack } from '../lib';
 
 export const SMTP_RELAY = { cidr: '10.30.0.25/32', port: 587 };
 
 export function withSmtpEgress(app: App, config: EnvironmentConfig): PembayaranStack {
-  const chart = new Chart(app, config.name, { disableResourceNameHashes: true });
-  const stack = new PembayaranStack(chart, 'Pembayaran', config);
+  const stack = new PembayaranChart(app, config).stack;
   const policies = stack.networkPolicies;
   policies.allowEgress('laravel-to-smtp', {
     pods: policies.laravelSelector,

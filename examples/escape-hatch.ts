@@ -4,14 +4,14 @@
  * resolved, so it sees (and may change) the final manifest. Prefer props and the extension methods;
  * patch only what they do not offer.
  */
-import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
+import { ApiObject, App, JsonPatch } from 'cdk8s';
+import { PembayaranChart } from '../charts';
 import { EnvironmentConfig, PembayaranStack } from '../lib';
 
 export const PRIORITY_CLASS = 'payments-critical';
 
 export function withPriorityClass(app: App, config: EnvironmentConfig): PembayaranStack {
-  const chart = new Chart(app, config.name, { disableResourceNameHashes: true });
-  const stack = new PembayaranStack(chart, 'Pembayaran', config);
+  const stack = new PembayaranChart(app, config).stack;
   const deployment = ApiObject.of(stack.web.node.findChild('Deployment'));
   deployment.addJsonPatch(
     // Web pods are preempted last when the cluster is full.
