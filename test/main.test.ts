@@ -121,6 +121,14 @@ describe('npm run synth', () => {
     expect(snapshotTree(outdir)).toEqual(before);
   });
 
+  test('--no-validate skips the gate and writes what it refused', () => {
+    const separate = path.join(work, 'unvalidated');
+    const file = writeConfig('staging-latest-unchecked.yaml', withChanges('staging', (d) => (d.laravel.image.tag = 'latest')));
+    const result = synth(['--config', file, '--outdir', separate, '--no-validate']);
+    expect(result.status).toBe(0);
+    expect(fs.readFileSync(path.join(separate, 'staging', 'deployment-pembayaran-web.yaml'), 'utf8')).toContain('ghcr.io/example/pembayaran:latest');
+  });
+
   test('a successful synth replaces every environment folder and leaves no stale file', () => {
     const result = synth(['--outdir', outdir]);
     expect(result.stderr).toBe('');
