@@ -2,7 +2,7 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application, AppProject } from '../imports/argoproj.io';
 import { EnvironmentConfig } from '../lib/config/types.generated';
-import { SYNC_WAVE_ANNOTATION } from '../lib/defaults';
+import { SYNC_WAVE_ANNOTATION } from '../lib/core/defaults';
 
 /** Chart id, and so the output folder (`dist/argocd/`, `argocd/` in the GitOps repository). */
 export const ARGOCD_CHART_ID = 'argocd';

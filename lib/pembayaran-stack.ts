@@ -1,21 +1,21 @@
 import { Construct } from 'constructs';
-import { AppContext } from './app-context';
+import { AppContext } from './core/app-context';
 import { EnvironmentConfig, WorkerPoolConfig } from './config/types.generated';
-import { DatabaseBackup } from './database-backup';
-import { DatabaseMigration } from './migration';
-import { NotificationService } from './fastapi';
-import { imageVersion } from './image';
-import { LaravelRuntime } from './laravel-runtime';
-import { LaravelSettings, serviceUrl } from './laravel-settings';
-import { LaravelWeb } from './laravel-web';
-import { AppNamespace } from './namespace';
-import { NetworkPolicies } from './network-policies';
-import { Observability } from './observability';
-import { PORTS } from './defaults';
-import { QueueWorkerPool } from './queue-workers';
-import { LaravelScheduler } from './scheduler';
-import { resolveRemoteRefs, SecretEnvironment } from './secret-environment';
-import { WhatsAppGateway } from './wa-gateway';
+import { DatabaseBackup } from './operations/database-backup';
+import { DatabaseMigration } from './laravel/migration';
+import { NotificationService } from './notifications/fastapi';
+import { imageVersion } from './core/image';
+import { LaravelRuntime } from './laravel/laravel-runtime';
+import { LaravelSettings, serviceUrl } from './laravel/laravel-settings';
+import { LaravelWeb } from './laravel/laravel-web';
+import { AppNamespace } from './core/namespace';
+import { NetworkPolicies } from './network/network-policies';
+import { Observability } from './operations/observability';
+import { PORTS } from './core/defaults';
+import { QueueWorkerPool } from './laravel/queue-workers';
+import { LaravelScheduler } from './laravel/scheduler';
+import { resolveRemoteRefs, SecretEnvironment } from './core/secret-environment';
+import { WhatsAppGateway } from './notifications/wa-gateway';
 
 /** Default database ports by engine. */
 const DATABASE_PORTS = { mysql: 3306, pgsql: 5432 } as const;

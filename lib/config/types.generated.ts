@@ -276,7 +276,7 @@ export interface WebConfig {
   replicas: number;
   nginxImage: Image;
   /**
-   * Per-container resources; unset ones use the defaults in lib/defaults.ts.
+   * Per-container resources; unset ones use the defaults in lib/core/defaults.ts.
    */
   resources: {
     php?: Resources;

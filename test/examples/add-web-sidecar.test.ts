@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { STATSD_SIDECAR, withStatsdSidecar } from '../../examples/add-web-sidecar';
-import { restrictedContainerSecurityContext } from '../../lib/pod-security';
+import { restrictedContainerSecurityContext } from '../../lib/core/pod-security';
 import { container, find, podSpecOf, shippedConfig, gateFindings } from '../helpers';
 import { chartObjects } from './example-helpers';
 

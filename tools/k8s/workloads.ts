@@ -1,5 +1,5 @@
 /** Where pod templates live in the workload kinds, shared by the quality gate and the connectivity analyzer. */
-import type { KubeObject } from '../k8s/manifests';
+import type { KubeObject } from './manifests';
 
 /** Kinds that carry a pod template, with the apiVersion they must have and the path to the template. */
 const TEMPLATE_PATHS: Readonly<Record<string, { readonly apiVersion: string; readonly path: readonly string[] }>> = {

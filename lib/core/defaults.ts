@@ -1,0 +1,67 @@
+/**
+ * Defaults that matter, in one module so that documentation and tests cannot drift from the code.
+ * Each is pinned by its own test in test/lib/core/defaults.test.ts.
+ */
+import { Resources } from '../config/types.generated';
+
+/** Ports inside the pods. nginx-unprivileged listens on 8080; the notification services keep their own ports. */
+export const PORTS = {
+  nginxHttp: 8080,
+  /** nginx server bound to 127.0.0.1 for php-fpm status and ping: reachable from inside the pod only. */
+  nginxLocalStatus: 8081,
+  phpFpm: 9000,
+  fastapi: 8001,
+  waGateway: 3001,
+  phpFpmExporter: 9253,
+  nginxExporter: 9113,
+  redisExporter: 9121,
+} as const;
+
+/** Where the Laravel application lives inside its image (the official php image's working directory). */
+export const APP_ROOT = '/var/www/html';
+
+/** Container resources used when the config names none. Memory limits are always set; CPU limits are not (throttling). */
+export const DEFAULT_RESOURCES: Record<
+  'php' | 'nginx' | 'init' | 'worker' | 'scheduler' | 'migration' | 'fastapi' | 'waGateway' | 'exporter' | 'backup',
+  Resources
+> = {
+  php: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+  nginx: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+  init: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+  worker: { requests: { cpu: '100m', memory: '192Mi' }, limits: { memory: '384Mi' } },
+  scheduler: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+  migration: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+  fastapi: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+  waGateway: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '768Mi' } },
+  exporter: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
+  backup: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+};
+
+/**
+ * Probe timings. Liveness is cheap and patient: a php-fpm whose children are all busy still accepts TCP
+ * connections on its master socket, so a busy pod is never killed; only a dead master is.
+ */
+export const PROBES = {
+  startup: { periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 60 },
+  readiness: { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3, successThreshold: 1 },
+  liveness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+} as const;
+
+/** Seconds added to the longest in-flight work when computing a grace period. */
+export const SHUTDOWN_MARGIN_SECONDS = 15;
+
+/** Scheduler and job bookkeeping. */
+export const JOB_HISTORY = { successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 5 } as const;
+
+/** Annotation Argo CD reads for ordering; see lib/core/sync-waves.ts. */
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+
+/**
+ * Database client images of the backup dump step, per engine, when `backup.image` is not set. The official
+ * images carry the client (mysqldump / pg_dump), bash and gzip; the client must be at least the server's
+ * major version (pg_dump 17 dumps PostgreSQL 9.2 to 17, mysqldump 8.4 dumps MySQL 8.0 and 8.4).
+ */
+export const BACKUP_DUMP_IMAGES = {
+  mysql: { repository: 'docker.io/library/mysql', tag: '8.4.3' },
+  pgsql: { repository: 'docker.io/library/postgres', tag: '17.2-bookworm' },
+} as const;

@@ -1,0 +1,257 @@
+import { Construct } from 'constructs';
+import {
+  IntOrString,
+  KubeConfigMap,
+  KubeDeployment,
+  KubeHorizontalPodAutoscalerV2,
+  KubeIngress,
+  KubePodDisruptionBudget,
+  MetricSpecV2,
+  Probe,
+} from '../../imports/k8s';
+import { checksumOf } from '../core/checksum';
+import { Resources } from '../config/types.generated';
+import { APP_ROOT, DEFAULT_RESOURCES, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from '../core/defaults';
+import { ImageRef, imageRef } from '../core/image';
+import { clusterIpService, toResourceRequirements } from '../core/containers';
+import { LARAVEL_VOLUMES, LaravelRuntime, PUBLIC_DIR } from './laravel-runtime';
+import { ContainerSpec } from '../core/pod-security';
+import { SyncWave } from '../core/sync-waves';
+import { PHP_FPM_POOL_FILE, PhpFpmPoolProps, renderNginxConfig, renderPhpFpmPool } from './web-server-config';
+import { WorkloadPod } from '../core/workload-pod';
+
+export const WEB_COMPONENT = 'web';
+
+export interface WebIngressProps {
+  readonly host: string;
+  readonly className: string;
+  /** cert-manager ClusterIssuer that issues the TLS certificate. */
+  readonly clusterIssuer: string;
+  readonly tlsSecretName: string;
+  /** Requests per second per client address; 0 turns the limit off. */
+  readonly rateLimitRps: number;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+export interface LaravelWebProps {
+  readonly runtime: LaravelRuntime;
+  /** Replicas, and the autoscaler's minimum. */
+  readonly replicas: number;
+  readonly nginxImage: ImageRef;
+  readonly resources: { readonly php?: Resources; readonly nginx?: Resources; readonly init?: Resources };
+  readonly phpFpm: Omit<PhpFpmPoolProps, 'requestTimeoutSeconds'>;
+  readonly clientMaxBodySize: string;
+  /** Laravel health route used for readiness. */
+  readonly readinessPath: string;
+  /** preStop pause while the endpoints drain. */
+  readonly drainSeconds: number;
+  readonly requestTimeoutSeconds: number;
+  readonly autoscaling: {
+    readonly enabled: boolean;
+    readonly maxReplicas: number;
+    readonly targetCpuUtilization: number;
+    readonly targetMemoryUtilization?: number;
+  };
+  readonly maxUnavailable: number;
+  readonly trustedProxies: string;
+  readonly ingress: WebIngressProps;
+}
+
+/**
+ * The web tier: one Deployment whose pods run php-fpm and nginx side by side, with its Service, TLS
+ * Ingress, autoscaler, disruption budget and the nginx and php-fpm configuration.
+ *
+ * Probes never kill a merely busy pod: liveness asks only whether the php-fpm master accepts connections
+ * and whether nginx answers by itself; Laravel's `/up` through nginx decides readiness only.
+ * @see https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
+ */
+export class LaravelWeb extends Construct {
+  public readonly pod: WorkloadPod;
+  public readonly deploymentName: string;
+  public readonly serviceName: string;
+  /** Seconds Kubernetes waits between SIGTERM and SIGKILL. */
+  public readonly terminationGracePeriodSeconds: number;
+
+  constructor(scope: Construct, id: string, props: LaravelWebProps) {
+    super(scope, id);
+    const { runtime } = props;
+    const context = runtime.context;
+    this.deploymentName = context.name(WEB_COMPONENT);
+    this.serviceName = this.deploymentName;
+    this.terminationGracePeriodSeconds = props.drainSeconds + props.requestTimeoutSeconds + SHUTDOWN_MARGIN_SECONDS;
+
+    const serverConfigName = context.name('web-server');
+    const serverConfig = {
+      'nginx.conf': renderNginxConfig({
+        clientMaxBodySize: props.clientMaxBodySize,
+        requestTimeoutSeconds: props.requestTimeoutSeconds,
+        trustedProxies: props.trustedProxies,
+      }),
+      [PHP_FPM_POOL_FILE]: renderPhpFpmPool({ ...props.phpFpm, requestTimeoutSeconds: props.requestTimeoutSeconds }),
+    };
+    new KubeConfigMap(this, 'ServerConfig', {
+      metadata: context.metadata(serverConfigName, WEB_COMPONENT, { wave: SyncWave.FOUNDATION }),
+      data: serverConfig,
+    });
+
+    const readinessProbe: Probe = {
+      httpGet: { path: props.readinessPath, port: IntOrString.fromString('http'), httpHeaders: [{ name: 'Host', value: props.ingress.host }] },
+      ...PROBES.readiness,
+    };
+
+    const php = runtime.container('php-fpm', {
+      command: ['php-fpm', '--nodaemonize'],
+      resources: props.resources.php ?? DEFAULT_RESOURCES.php,
+      ports: [{ name: 'fastcgi', containerPort: PORTS.phpFpm, protocol: 'TCP' }],
+      extraMounts: [
+        { name: 'web-server-config', mountPath: `/usr/local/etc/php-fpm.d/${PHP_FPM_POOL_FILE}`, subPath: PHP_FPM_POOL_FILE, readOnly: true },
+      ],
+      startupProbe: { tcpSocket: { port: IntOrString.fromString('fastcgi') }, ...PROBES.startup },
+      readinessProbe: { tcpSocket: { port: IntOrString.fromString('fastcgi') }, ...PROBES.readiness },
+      livenessProbe: { tcpSocket: { port: IntOrString.fromString('fastcgi') }, ...PROBES.liveness },
+      // Keep serving while nginx drains; php-fpm then stops gracefully on the image's SIGQUIT.
+      lifecycle: { preStop: { exec: { command: ['sleep', String(props.drainSeconds)] } } },
+    });
+
+    const nginx: ContainerSpec = {
+      name: 'nginx',
+      image: imageRef(props.nginxImage),
+      imagePullPolicy: 'IfNotPresent',
+      ports: [{ name: 'http', containerPort: PORTS.nginxHttp, protocol: 'TCP' }],
+      resources: toResourceRequirements(props.resources.nginx ?? DEFAULT_RESOURCES.nginx),
+      volumeMounts: [
+        { name: 'web-server-config', mountPath: '/etc/nginx/nginx.conf', subPath: 'nginx.conf', readOnly: true },
+        { name: LARAVEL_VOLUMES.publicAssets, mountPath: PUBLIC_DIR, readOnly: true },
+        // The public/storage link points into storage/, so nginx sees the same volume.
+        { name: LARAVEL_VOLUMES.storage, mountPath: `${APP_ROOT}/storage`, readOnly: true },
+        { name: LARAVEL_VOLUMES.tmp, mountPath: '/tmp' },
+      ],
+      startupProbe: { httpGet: { path: '/nginx-health', port: IntOrString.fromString('http') }, ...PROBES.startup },
+      readinessProbe,
+      livenessProbe: { httpGet: { path: '/nginx-health', port: IntOrString.fromString('http') }, ...PROBES.liveness },
+      lifecycle: {
+        preStop: {
+          exec: {
+            // Wait until the endpoint is gone from every proxy, then finish open requests and exit.
+            command: ['/bin/sh', '-c', `sleep ${props.drainSeconds}; nginx -s quit; while [ -e /tmp/nginx.pid ]; do sleep 1; done`],
+          },
+        },
+      },
+    };
+
+    this.pod = new WorkloadPod(this, 'Pod', {
+      context,
+      component: WEB_COMPONENT,
+      initContainers: [runtime.prepareContainer(props.resources.init ?? DEFAULT_RESOURCES.init, { publicAssets: true })],
+      containers: [php, nginx],
+      volumes: [
+        ...runtime.volumes({ publicAssets: true }),
+        { name: 'web-server-config', configMap: { name: serverConfigName } },
+      ],
+      annotations: {
+        ...runtime.podAnnotations(),
+        'checksum/web-server-config': checksumOf(serverConfig),
+      },
+      extra: {
+        terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
+        topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
+          topologyKey,
+          maxSkew: 1,
+          // A preference: a hard rule could block a node drain in a small cluster.
+          whenUnsatisfiable: 'ScheduleAnyway',
+          labelSelector: { matchLabels: context.selectorLabels(WEB_COMPONENT) },
+          // Spread each rollout's pods, not the mix of old and new.
+          matchLabelKeys: ['pod-template-hash'],
+        })),
+      },
+    });
+
+    new KubeDeployment(this, 'Deployment', {
+      metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS }),
+      spec: {
+        // With an autoscaler the replica count is its business; writing it here would fight it on every sync.
+        ...(props.autoscaling.enabled ? {} : { replicas: props.replicas }),
+        revisionHistoryLimit: 5,
+        minReadySeconds: 5,
+        selector: { matchLabels: context.selectorLabels(WEB_COMPONENT) },
+        // Never below the serving minimum during a rollout: add a pod, then remove one.
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: IntOrString.fromNumber(0), maxSurge: IntOrString.fromNumber(1) } },
+        template: this.pod.template(),
+      },
+    });
+
+    clusterIpService(this, context, WEB_COMPONENT, 80);
+
+    this.addIngress(props);
+
+    if (props.autoscaling.enabled) {
+      const metrics: MetricSpecV2[] = [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: props.autoscaling.targetCpuUtilization } } },
+      ];
+      if (props.autoscaling.targetMemoryUtilization !== undefined) {
+        metrics.push({
+          type: 'Resource',
+          resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: props.autoscaling.targetMemoryUtilization } },
+        });
+      }
+      new KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+        metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS }),
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deploymentName },
+          minReplicas: props.replicas,
+          maxReplicas: props.autoscaling.maxReplicas,
+          metrics,
+          behavior: {
+            // Scale down slowly: a payment spike often comes back.
+            scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+            scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 30 }] },
+          },
+        },
+      });
+    }
+
+    new KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS }),
+      spec: {
+        maxUnavailable: IntOrString.fromNumber(props.maxUnavailable),
+        selector: { matchLabels: context.selectorLabels(WEB_COMPONENT) },
+        // A crash-looping pod must not block node drains.
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
+    });
+  }
+
+  /** Adds a container beside php-fpm and nginx; it is hardened like the others. */
+  addSidecar(container: ContainerSpec): void {
+    this.pod.addContainer(container);
+  }
+
+  private addIngress(props: LaravelWebProps): void {
+    const context = props.runtime.context;
+    const ingress = props.ingress;
+    const annotations: Record<string, string> = {
+      'cert-manager.io/cluster-issuer': ingress.clusterIssuer,
+      'nginx.ingress.kubernetes.io/ssl-redirect': 'true',
+      'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
+      'nginx.ingress.kubernetes.io/proxy-body-size': props.clientMaxBodySize,
+      'nginx.ingress.kubernetes.io/proxy-read-timeout': String(props.requestTimeoutSeconds),
+      ...(ingress.rateLimitRps > 0
+        ? { 'nginx.ingress.kubernetes.io/limit-rps': String(ingress.rateLimitRps), 'nginx.ingress.kubernetes.io/limit-burst-multiplier': '5' }
+        : {}),
+      ...ingress.annotations,
+    };
+    new KubeIngress(this, 'Ingress', {
+      metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS, annotations }),
+      spec: {
+        ingressClassName: ingress.className,
+        tls: [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }],
+        rules: [
+          {
+            host: ingress.host,
+            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: this.serviceName, port: { name: 'http' } } } }] },
+          },
+        ],
+      },
+    });
+  }
+}

@@ -1,0 +1,103 @@
+import { Construct } from 'constructs';
+import { IntOrString, KubeDeployment } from '../../imports/k8s';
+import { Resources } from '../config/types.generated';
+import { DEFAULT_RESOURCES, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from '../core/defaults';
+import { ImageRef, imageRef } from '../core/image';
+import { SecretEnvironment } from '../core/secret-environment';
+import { SyncWave } from '../core/sync-waves';
+import { WorkloadPod } from '../core/workload-pod';
+import { AppContext } from '../core/app-context';
+import { ContainerSpec } from '../core/pod-security';
+import { clusterIpService, envVarsOf, toResourceRequirements } from '../core/containers';
+
+export const FASTAPI_COMPONENT = 'fastapi';
+
+export interface NotificationServiceProps {
+  readonly context: AppContext;
+  readonly image: ImageRef;
+  /** The ASGI application, `module:attribute`. @default 'main:app' */
+  readonly appModule?: string;
+  readonly replicas: number;
+  /** Path answering readiness and liveness. */
+  readonly healthPath: string;
+  /** uvicorn --timeout-graceful-shutdown; the pod's grace period exceeds it. */
+  readonly timeoutGracefulShutdown: number;
+  readonly logLevel: string;
+  /** Non-secret environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Secret environment from the secret manager. */
+  readonly secrets?: SecretEnvironment;
+  /** @default DEFAULT_RESOURCES.fastapi */
+  readonly resources?: Resources;
+  /** Seconds the endpoints take to drain before uvicorn stops. @default 5 */
+  readonly drainSeconds?: number;
+}
+
+/**
+ * The FastAPI notification service: uvicorn on port 8001, one process per container (Kubernetes is the
+ * process manager), behind a ClusterIP Service only; NetworkPolicies admit Laravel pods alone.
+ * @see https://fastapi.tiangolo.com/deployment/docker/#replication-number-of-processes
+ */
+export class NotificationService extends Construct {
+  public readonly pod: WorkloadPod;
+  public readonly deploymentName: string;
+  public readonly serviceName: string;
+
+  constructor(scope: Construct, id: string, props: NotificationServiceProps) {
+    super(scope, id);
+    const { context } = props;
+    const drainSeconds = props.drainSeconds ?? 5;
+    this.deploymentName = context.name(FASTAPI_COMPONENT);
+    this.serviceName = this.deploymentName;
+
+    const env = envVarsOf({ LOG_LEVEL: props.logLevel, ...props.env });
+    const health = { httpGet: { path: props.healthPath, port: IntOrString.fromString('http') } };
+    const uvicorn: ContainerSpec = {
+      name: 'uvicorn',
+      image: imageRef(props.image),
+      imagePullPolicy: 'IfNotPresent',
+      command: [
+        'uvicorn',
+        props.appModule ?? 'main:app',
+        '--host=0.0.0.0',
+        `--port=${PORTS.fastapi}`,
+        '--proxy-headers',
+        // Only in-cluster callers reach it; their addresses are pod IPs.
+        "--forwarded-allow-ips=*",
+        `--timeout-graceful-shutdown=${props.timeoutGracefulShutdown}`,
+        `--log-level=${props.logLevel}`,
+        '--no-access-log',
+      ],
+      ports: [{ name: 'http', containerPort: PORTS.fastapi, protocol: 'TCP' }],
+      env,
+      ...(props.secrets ? { envFrom: [props.secrets.envFrom] } : {}),
+      resources: toResourceRequirements(props.resources ?? DEFAULT_RESOURCES.fastapi),
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+      startupProbe: { ...health, ...PROBES.startup },
+      readinessProbe: { ...health, ...PROBES.readiness },
+      livenessProbe: { ...health, ...PROBES.liveness },
+      lifecycle: { preStop: { exec: { command: ['sleep', String(drainSeconds)] } } },
+    };
+
+    this.pod = new WorkloadPod(this, 'Pod', {
+      context,
+      component: FASTAPI_COMPONENT,
+      containers: [uvicorn],
+      volumes: [{ name: 'tmp', emptyDir: {} }],
+      extra: { terminationGracePeriodSeconds: drainSeconds + props.timeoutGracefulShutdown + SHUTDOWN_MARGIN_SECONDS },
+    });
+
+    new KubeDeployment(this, 'Deployment', {
+      metadata: context.metadata(this.deploymentName, FASTAPI_COMPONENT, { wave: SyncWave.WORKLOADS }),
+      spec: {
+        replicas: props.replicas,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: context.selectorLabels(FASTAPI_COMPONENT) },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: IntOrString.fromNumber(0), maxSurge: IntOrString.fromNumber(1) } },
+        template: this.pod.template(),
+      },
+    });
+
+    clusterIpService(this, context, FASTAPI_COMPONENT, PORTS.fastapi);
+  }
+}

@@ -1,0 +1,131 @@
+import { Construct } from 'constructs';
+import { IntOrString, KubeDeployment, KubePersistentVolumeClaim, Probe, Quantity } from '../../imports/k8s';
+import { AppContext } from '../core/app-context';
+import { Resources } from '../config/types.generated';
+import { DEFAULT_RESOURCES, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from '../core/defaults';
+import { ImageRef, imageRef } from '../core/image';
+import { clusterIpService, envVarsOf, toResourceRequirements } from '../core/containers';
+import { ContainerSpec } from '../core/pod-security';
+import { SecretEnvironment } from '../core/secret-environment';
+import { SyncWave } from '../core/sync-waves';
+import { WorkloadPod } from '../core/workload-pod';
+
+export const WA_GATEWAY_COMPONENT = 'wa-gateway';
+
+/** Argo CD must never prune the sessions, nor delete them with the Application. */
+export const SESSION_VOLUME_SYNC_OPTIONS = 'Prune=false,Delete=false';
+
+export interface WhatsAppGatewayProps {
+  readonly context: AppContext;
+  readonly image: ImageRef;
+  /** 1, or 0 to stop the gateway: a WhatsApp session can be open in one process only. */
+  readonly replicas: 0 | 1 | number;
+  /** Session directory inside the container. */
+  readonly sessionPath: string;
+  readonly storage: { readonly size: string; readonly storageClassName?: string; readonly accessMode: string };
+  readonly probe: { readonly type: 'http' | 'tcp'; readonly path: string };
+  /** Size of the memory-backed /dev/shm Chromium needs. */
+  readonly shmSize: string;
+  readonly logLevel: string;
+  readonly retry: { readonly attempts: number; readonly backoffSeconds: number; readonly maxBackoffSeconds: number };
+  readonly env: Readonly<Record<string, string>>;
+  readonly secrets?: SecretEnvironment;
+  /** @default DEFAULT_RESOURCES.waGateway */
+  readonly resources?: Resources;
+}
+
+/**
+ * The WhatsApp gateway on port 3001, with its sessions on a PersistentVolumeClaim that survives
+ * restarts, rollouts, Argo CD pruning and Application deletion. One replica and the Recreate strategy,
+ * so two processes never open the same session or volume; no PodDisruptionBudget, which for a single
+ * replica would only block node drains.
+ */
+export class WhatsAppGateway extends Construct {
+  public readonly pod: WorkloadPod;
+  public readonly deploymentName: string;
+  public readonly serviceName: string;
+  public readonly claimName: string;
+
+  constructor(scope: Construct, id: string, props: WhatsAppGatewayProps) {
+    super(scope, id);
+    if (props.replicas > 1) {
+      throw new Error(`WhatsAppGateway replicas is ${props.replicas}; a WhatsApp session can only be open in one pod: set 1`);
+    }
+    const { context } = props;
+    this.deploymentName = context.name(WA_GATEWAY_COMPONENT);
+    this.serviceName = this.deploymentName;
+    this.claimName = context.name('wa-gateway-sessions');
+
+    // Same wave as its consumer: a WaitForFirstConsumer volume in an earlier wave never binds, and the sync waits forever.
+    new KubePersistentVolumeClaim(this, 'Sessions', {
+      metadata: context.metadata(this.claimName, WA_GATEWAY_COMPONENT, {
+        wave: SyncWave.WORKLOADS,
+        annotations: { 'argocd.argoproj.io/sync-options': SESSION_VOLUME_SYNC_OPTIONS },
+      }),
+      spec: {
+        accessModes: [props.storage.accessMode],
+        ...(props.storage.storageClassName ? { storageClassName: props.storage.storageClassName } : {}),
+        resources: { requests: { storage: Quantity.fromString(props.storage.size) } },
+      },
+    });
+
+    const env = envVarsOf({
+      PORT: String(PORTS.waGateway),
+      SESSION_DIR: props.sessionPath,
+      LOG_LEVEL: props.logLevel,
+      SEND_RETRY_ATTEMPTS: String(props.retry.attempts),
+      SEND_RETRY_BACKOFF_SECONDS: String(props.retry.backoffSeconds),
+      SEND_RETRY_MAX_BACKOFF_SECONDS: String(props.retry.maxBackoffSeconds),
+      ...props.env,
+    });
+
+    const health: Probe =
+      props.probe.type === 'http'
+        ? { httpGet: { path: props.probe.path, port: IntOrString.fromString('http') } }
+        : { tcpSocket: { port: IntOrString.fromString('http') } };
+    const gateway: ContainerSpec = {
+      name: 'gateway',
+      image: imageRef(props.image),
+      imagePullPolicy: 'IfNotPresent',
+      ports: [{ name: 'http', containerPort: PORTS.waGateway, protocol: 'TCP' }],
+      env,
+      ...(props.secrets ? { envFrom: [props.secrets.envFrom] } : {}),
+      resources: toResourceRequirements(props.resources ?? DEFAULT_RESOURCES.waGateway),
+      volumeMounts: [
+        { name: 'sessions', mountPath: props.sessionPath },
+        { name: 'dshm', mountPath: '/dev/shm' },
+        { name: 'tmp', mountPath: '/tmp' },
+      ],
+      // Restoring a session can take a while; liveness waits for it.
+      startupProbe: { ...health, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 36 },
+      readinessProbe: { ...health, ...PROBES.readiness },
+      livenessProbe: { ...health, ...PROBES.liveness },
+    };
+
+    this.pod = new WorkloadPod(this, 'Pod', {
+      context,
+      component: WA_GATEWAY_COMPONENT,
+      containers: [gateway],
+      volumes: [
+        { name: 'sessions', persistentVolumeClaim: { claimName: this.claimName } },
+        { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: Quantity.fromString(props.shmSize) } },
+        { name: 'tmp', emptyDir: { sizeLimit: Quantity.fromString('256Mi') } },
+      ],
+      extra: { terminationGracePeriodSeconds: 30 + SHUTDOWN_MARGIN_SECONDS },
+    });
+
+    new KubeDeployment(this, 'Deployment', {
+      metadata: context.metadata(this.deploymentName, WA_GATEWAY_COMPONENT, { wave: SyncWave.WORKLOADS }),
+      spec: {
+        replicas: props.replicas,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: context.selectorLabels(WA_GATEWAY_COMPONENT) },
+        // The old pod releases the session and the volume before the new one starts.
+        strategy: { type: 'Recreate' },
+        template: this.pod.template(),
+      },
+    });
+
+    clusterIpService(this, context, WA_GATEWAY_COMPONENT, PORTS.waGateway);
+  }
+}

@@ -1,0 +1,38 @@
+import { DEFAULT_RESOURCES, JOB_HISTORY, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from '../../../lib/core/defaults';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../../lib/core/pod-security';
+import { SyncWave } from '../../../lib/core/sync-waves';
+
+// Each default pinned on its own: changing one is a decision, visible in review and in the docs.
+describe('defaults', () => {
+  test('ports', () => {
+    expect(PORTS).toEqual({ nginxHttp: 8080, nginxLocalStatus: 8081, phpFpm: 9000, fastapi: 8001, waGateway: 3001, phpFpmExporter: 9253, nginxExporter: 9113, redisExporter: 9121 });
+  });
+  test('every default resource has CPU and memory requests and a memory limit, and no CPU limit', () => {
+    for (const [name, r] of Object.entries(DEFAULT_RESOURCES)) {
+      expect([name, r.requests.cpu, r.requests.memory, r.limits.memory].every(Boolean)).toBe(true);
+      expect(r.limits.cpu).toBeUndefined();
+    }
+    expect(DEFAULT_RESOURCES.php).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } });
+    expect(DEFAULT_RESOURCES.nginx).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } });
+  });
+  test('probe timings: patient liveness, a generous startup window', () => {
+    expect(PROBES.liveness).toEqual({ periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 });
+    expect(PROBES.readiness).toEqual({ periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3, successThreshold: 1 });
+    expect(PROBES.startup).toEqual({ periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 60 });
+  });
+  test('shutdown margin and job history', () => {
+    expect(SHUTDOWN_MARGIN_SECONDS).toBe(15);
+    expect(JOB_HISTORY).toEqual({ successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 5 });
+  });
+  test('sync waves order namespace, foundation, migration, workloads, monitoring', () => {
+    expect(SyncWave).toEqual({ NAMESPACE: -3, FOUNDATION: -2, MIGRATION: -1, WORKLOADS: 0, MONITORING: 1 });
+  });
+  test('the restricted security contexts', () => {
+    expect(restrictedPodSecurityContext({ runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001 })).toEqual({
+      runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(restrictedContainerSecurityContext()).toEqual({
+      allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    });
+  });
+});

@@ -1,0 +1,117 @@
+import { App, Chart } from 'cdk8s';
+import { LARAVEL_SECRET_VARIABLES } from '../../../lib/laravel/laravel-settings';
+import { PembayaranStack } from '../../../lib/pembayaran-stack';
+import { container, find, K8sObject, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS } from '../../helpers';
+
+describe.each(SHIPPED_ENVIRONMENTS)('Laravel workloads of %s', (env) => {
+  const config = shippedConfig(env);
+  const objects = shippedObjects(env);
+
+  test('each worker pool runs queue:work or horizon with its settings, and SIGTERM lets the running job finish', () => {
+    for (const pool of config.workers) {
+      const deployment = find(objects, 'Deployment', `pembayaran-worker-${pool.name}`);
+      const spec = podSpecOf(deployment);
+      const worker = container(spec, 'worker');
+      if (pool.mode === 'horizon') {
+        expect(worker.command).toEqual(['php', 'artisan', 'horizon']);
+        expect(worker.livenessProbe.exec.command).toEqual(['php', 'artisan', 'horizon:status']);
+      } else {
+        expect(worker.command).toEqual([
+          'php', 'artisan', 'queue:work', 'redis', `--queue=${pool.queues.join(',')}`, `--timeout=${pool.timeout}`,
+          `--tries=${pool.tries}`, `--memory=${pool.memory}`, `--sleep=${pool.sleep}`, `--backoff=${pool.backoff}`,
+          `--max-jobs=${pool.maxJobs}`, `--max-time=${pool.maxTime}`,
+        ]);
+        expect(worker.livenessProbe.exec.command.join(' ')).toContain('/proc/1/status');
+      }
+      expect(spec.terminationGracePeriodSeconds).toBeGreaterThan(pool.timeout);
+      expect(worker.readinessProbe).toBeDefined();
+      expect(container(spec, 'prepare').command[2]).toContain('php artisan config:cache');
+      if (pool.autoscaling.enabled) expect(deployment.spec.replicas).toBeUndefined();
+      else expect(deployment.spec.replicas).toBe(pool.replicas);
+    }
+  });
+
+  test('the scheduler runs schedule:run every minute, never overlapping, bounded and with the app settings', () => {
+    const cron = find(objects, 'CronJob', 'pembayaran-scheduler');
+    expect(cron.spec.schedule).toBe('* * * * *');
+    expect(cron.spec.concurrencyPolicy).toBe('Forbid');
+    expect(cron.spec.startingDeadlineSeconds).toBe(30);
+    expect(cron.spec.successfulJobsHistoryLimit).toBe(3);
+    expect(cron.spec.failedJobsHistoryLimit).toBe(5);
+    expect(cron.spec.jobTemplate.spec.activeDeadlineSeconds).toBe(600);
+    const spec = podSpecOf(cron);
+    const run = container(spec, 'schedule-run');
+    expect(run.command).toEqual(['php', 'artisan', 'schedule:run', '--no-interaction']);
+    const web = container(podSpecOf(find(objects, 'Deployment', 'pembayaran-web')), 'php-fpm');
+    expect(run.envFrom).toEqual(web.envFrom);
+    expect(run.volumeMounts).toEqual(web.volumeMounts.filter((m: any) => !m.subPath));
+    expect(spec.restartPolicy).toBe('Never');
+  });
+
+  test('migrations run as an Argo CD Sync hook after the settings and secrets, before the workloads', () => {
+    const job = find(objects, 'Job', 'pembayaran-migrate');
+    const wave = (o: K8sObject) => Number(o.metadata.annotations['argocd.argoproj.io/sync-wave']);
+    expect(job.metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
+    expect(job.metadata.annotations['argocd.argoproj.io/hook-delete-policy']).toBe('BeforeHookCreation');
+    expect(container(podSpecOf(job), 'migrate').command).toEqual(['php', 'artisan', 'migrate', '--force', '--isolated', '--no-interaction']);
+    expect(wave(job)).toBeGreaterThan(wave(find(objects, 'ExternalSecret', 'pembayaran-laravel')));
+    expect(wave(job)).toBeGreaterThan(wave(find(objects, 'ConfigMap', 'pembayaran-laravel')));
+    for (const o of objects.filter((o) => ['Deployment', 'CronJob'].includes(o.kind))) expect(wave(job)).toBeLessThan(wave(o));
+  });
+
+  test('the ConfigMap carries the production settings of the readiness checklist', () => {
+    const data = find(objects, 'ConfigMap', 'pembayaran-laravel').data;
+    expect(data).toMatchObject({
+      APP_ENV: config.tier,
+      APP_DEBUG: 'false',
+      APP_URL: `https://${config.laravel.host}`,
+      LOG_CHANNEL: 'stderr',
+      LOG_STDERR_FORMATTER: 'Monolog\\Formatter\\JsonFormatter',
+      LOG_LEVEL: 'info',
+      SESSION_SECURE_COOKIE: 'true',
+      SESSION_ENCRYPT: 'true',
+      CACHE_STORE: 'redis',
+      QUEUE_CONNECTION: 'redis',
+      DB_CONNECTION: config.database.connection,
+      DB_HOST: config.database.host,
+      DB_PORT: config.database.connection === 'mysql' ? '3306' : '5432',
+      DB_DATABASE: config.database.name,
+      REDIS_HOST: config.redis.host,
+      REDIS_PORT: '6379',
+      FILESYSTEM_DISK: 's3',
+      AWS_BUCKET: config.objectStorage.bucket,
+      TRUSTED_PROXIES: config.laravel.trustedProxies,
+    });
+    expect(data.CORS_ALLOWED_ORIGINS).toMatch(/^https:\/\//);
+    for (const secret of LARAVEL_SECRET_VARIABLES) expect(data[secret]).toBeUndefined();
+  });
+
+  test('secrets come from the secret manager: an ExternalSecret with references, never a Secret with data', () => {
+    const external = find(objects, 'ExternalSecret', 'pembayaran-laravel');
+    expect(external.apiVersion).toBe('external-secrets.io/v1');
+    expect(external.spec.secretStoreRef).toEqual(config.secrets.store);
+    expect(external.spec.target).toMatchObject({ name: 'pembayaran-laravel', creationPolicy: 'Owner' });
+    expect(external.spec.data.map((d: any) => d.secretKey).sort()).toEqual([...LARAVEL_SECRET_VARIABLES].sort());
+    for (const entry of external.spec.data) expect(entry.remoteRef).toMatchObject({ key: config.secrets.remoteKey, property: entry.secretKey });
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+  });
+});
+
+describe('names and selectors are a contract', () => {
+  test('renaming constructs changes no name, label or selector', () => {
+    const config = shippedConfig('production');
+    const synth = (chartId: string, stackId: string) => {
+      const chart = new Chart(new App(), chartId, { disableResourceNameHashes: true });
+      new PembayaranStack(chart, stackId, config);
+      return chart.toJson();
+    };
+    expect(synth('other-chart', 'Renamed')).toEqual(synth('production', 'Pembayaran'));
+  });
+
+  test('selectors never include the version label', () => {
+    for (const o of shippedObjects('production')) {
+      const selector = o.spec?.selector?.matchLabels ?? (o.kind === 'Service' ? o.spec.selector : undefined);
+      if (selector) expect(Object.keys(selector)).not.toContain('app.kubernetes.io/version');
+    }
+  });
+});

@@ -1,0 +1,236 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { alertDefinitions } from '../../../lib/operations/alert-rules';
+import { AppContext } from '../../../lib/core/app-context';
+import { EnvironmentConfig } from '../../../lib/config/types.generated';
+import { DEFAULT_RESOURCES, PORTS } from '../../../lib/core/defaults';
+import { imageRef } from '../../../lib/core/image';
+import { PembayaranStack } from '../../../lib/pembayaran-stack';
+import { promQlProblems } from '../../../lib/operations/promql';
+import { container, find, K8sObject, objectsOf, podSpecOf, ROOT, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, gateFindings } from '../../helpers';
+
+const stackOf = (app: any, env: string): PembayaranStack => app.node.findChild(env).node.findChild('Pembayaran') as PembayaranStack;
+const withConfig = (env: string, change: (c: EnvironmentConfig) => void): EnvironmentConfig => {
+  const config = structuredClone(shippedConfig(env));
+  change(config);
+  return config;
+};
+const rulesOf = (objects: K8sObject[]) => find(objects, 'PrometheusRule', 'pembayaran-alerts').spec.groups.flatMap((g: any) => g.rules);
+
+describe.each(SHIPPED_ENVIRONMENTS)('observability of %s', (env) => {
+  const config = shippedConfig(env);
+  const objects = shippedObjects(env);
+  const web = podSpecOf(find(objects, 'Deployment', 'pembayaran-web'));
+
+  test('php-fpm and nginx exporter sidecars read the loopback status pages, are hardened, probed and sized', () => {
+    const fpm = container(web, 'php-fpm-exporter');
+    const nginx = container(web, 'nginx-exporter');
+    expect(fpm.image).toBe(imageRef(config.observability.metrics.phpFpmExporterImage));
+    expect(nginx.image).toBe(imageRef(config.observability.metrics.nginxExporterImage));
+    expect(fpm.args).toContain('--phpfpm.scrape-uri=tcp://127.0.0.1:9000/fpm-status');
+    expect(nginx.args).toContain('--nginx.scrape-uri=http://127.0.0.1:8081/nginx-status');
+    expect(fpm.ports).toEqual([{ name: 'fpm-metrics', containerPort: PORTS.phpFpmExporter, protocol: 'TCP' }]);
+    expect(nginx.ports).toEqual([{ name: 'nginx-metrics', containerPort: PORTS.nginxExporter, protocol: 'TCP' }]);
+    for (const c of [fpm, nginx]) {
+      expect(c.resources).toEqual({ requests: DEFAULT_RESOURCES.exporter.requests, limits: DEFAULT_RESOURCES.exporter.limits });
+      expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      // Readiness never depends on php-fpm or nginx: a sidecar's readiness gates the pod's traffic.
+      expect(c.readinessProbe.tcpSocket.port).toBe(c.ports[0].name);
+      expect(c.livenessProbe.httpGet).toEqual({ path: '/metrics', port: c.ports[0].name });
+    }
+  });
+
+  test('a PodMonitor scrapes both exporter ports of the web pods, selected by the web selector labels', () => {
+    const monitor = find(objects, 'PodMonitor', 'pembayaran-web');
+    const deployment = find(objects, 'Deployment', 'pembayaran-web');
+    expect(monitor.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    const podPorts = web.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name));
+    expect(monitor.spec.podMetricsEndpoints.map((e: any) => e.port)).toEqual(['fpm-metrics', 'nginx-metrics']);
+    for (const e of monitor.spec.podMetricsEndpoints) expect(podPorts).toContain(e.port);
+    expect(monitor.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('1');
+  });
+
+  test('the redis exporter reports every pool queue list under the Laravel prefix, with its own ServiceAccount and the Redis password from the secret', () => {
+    const deployment = find(objects, 'Deployment', 'pembayaran-queue-metrics');
+    const spec = podSpecOf(deployment);
+    expect(spec.serviceAccountName).toBe('pembayaran-queue-metrics');
+    find(objects, 'ServiceAccount', 'pembayaran-queue-metrics');
+    const exporter = container(spec, 'redis-exporter');
+    const env = Object.fromEntries(exporter.env.map((e: any) => [e.name, e]));
+    expect(env.REDIS_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'pembayaran-laravel', key: 'REDIS_PASSWORD' });
+    expect(env.REDIS_ADDR.value).toBe(`redis://${config.redis.host}:${config.redis.port}`);
+    const keys = env.REDIS_EXPORTER_CHECK_SINGLE_KEYS.value.split(',');
+    for (const queue of config.workers.flatMap((w) => w.queues)) expect(keys).toContain(`db0=pembayaran_database_queues:${queue}`);
+    expect(exporter.readinessProbe.httpGet.path).toBe('/health');
+    expect(exporter.livenessProbe.httpGet.path).toBe('/health');
+    expect(exporter.resources.limits.memory).toBeDefined();
+    expect(find(objects, 'PodMonitor', 'pembayaran-queue-metrics').spec.podMetricsEndpoints[0].port).toBe('metrics');
+  });
+
+  test('NetworkPolicies let the monitoring namespace scrape the exporters and the redis exporter reach Redis', () => {
+    const scrapeWeb = find(objects, 'NetworkPolicy', 'pembayaran-allow-web-from-monitoring');
+    expect(scrapeWeb.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': config.networkPolicy.monitoringNamespace } } }]);
+    expect(scrapeWeb.spec.ingress[0].ports.map((p: any) => p.port)).toEqual([PORTS.nginxExporter, PORTS.phpFpmExporter]);
+    const scrapeQueue = find(objects, 'NetworkPolicy', 'pembayaran-allow-queue-metrics-from-monitoring');
+    expect(scrapeQueue.spec.ingress[0].ports.map((p: any) => p.port)).toEqual([PORTS.redisExporter]);
+    const toRedis = find(objects, 'NetworkPolicy', 'pembayaran-allow-queue-metrics-to-redis');
+    expect(toRedis.spec.podSelector.matchLabels['app.kubernetes.io/component']).toBe('queue-metrics');
+    expect(toRedis.spec.egress[0].ports).toEqual([{ port: config.redis.port, protocol: 'TCP' }]);
+  });
+
+  test('every alert has a severity, a summary and a runbook hint, and a structurally valid expression', () => {
+    const rules = rulesOf(objects);
+    expect(rules.length).toBeGreaterThanOrEqual(15);
+    for (const rule of rules) {
+      expect([rule.alert, ['critical', 'warning'].includes(rule.labels.severity)]).toEqual([rule.alert, true]);
+      expect(rule.annotations.summary).toBeTruthy();
+      expect(rule.annotations.description).toMatch(/\nRunbook: \S/);
+      expect([rule.alert, promQlProblems(rule.expr)]).toEqual([rule.alert, []]);
+      expect(rule.expr).toContain(config.namespace);
+    }
+  });
+
+  test('the alerts cover errors, latency, saturation, restarts, queues, scheduler, migration, dependencies and backups', () => {
+    const names = rulesOf(objects).map((r: any) => r.alert);
+    expect(names).toEqual(expect.arrayContaining([
+      'PembayaranWebErrorRatioHigh', 'PembayaranWebLatencyHigh', 'PembayaranContainerCpuSaturated', 'PembayaranContainerMemorySaturated',
+      'PembayaranPodRestartLoop', 'PembayaranQueueBacklog', 'PembayaranQueueNotDraining', 'PembayaranSchedulerNotRunning', 'PembayaranSchedulerFailing',
+      'PembayaranMigrationFailed', 'PembayaranNotificationServiceDown', 'PembayaranWaGatewayDown', 'PembayaranWebDown', 'PembayaranQueueWorkersDown',
+      'PembayaranBackupTooOld', 'PembayaranBackupFailed',
+    ]));
+    expect(new Set(names).size).toBe(names.length);
+    const rule = (name: string) => rulesOf(objects).find((r: any) => r.alert === name);
+    expect(rule('PembayaranWebErrorRatioHigh').expr).toContain('nginx_ingress_controller_requests{exported_namespace="');
+    expect(rule('PembayaranWebLatencyHigh').expr).toContain('histogram_quantile(0.95');
+    expect(rule('PembayaranWaGatewayDown').expr).toContain('kube_deployment_status_replicas_available{namespace="' + config.namespace + '", deployment="pembayaran-wa-gateway"}');
+    expect(rule('PembayaranSchedulerNotRunning').expr).toContain('kube_cronjob_status_last_successful_time{namespace="' + config.namespace + '", cronjob="pembayaran-scheduler"}');
+    expect(rule('PembayaranSchedulerFailing').expr).toContain('owner_name="pembayaran-scheduler"');
+    expect(rule('PembayaranMigrationFailed').expr).toContain('job_name="pembayaran-migrate"');
+    expect(rule('PembayaranQueueNotDraining').annotations.description).toContain('Proxy');
+  });
+
+  test('the added objects pass the quality gate', () => {
+    expect(gateFindings(env, objects)).toEqual([]);
+  });
+});
+
+describe('alert thresholds come from observability.alerts', () => {
+  const config = withConfig('production', (c) => {
+    Object.assign(c.observability.alerts, {
+      errorRatio: 0.02, latencySeconds: 0.75, queueDepth: 250, oldestJobSeconds: 300, saturation: 0.8, backupMaxAgeHours: 30, restarts: 5,
+      schedulerStaleSeconds: 900, ingressNamespaceLabel: 'namespace', runbookBaseUrl: 'https://runbooks.example.com/pembayaran',
+    });
+    c.observability.monitorLabels = { release: 'kube-prometheus-stack' };
+  });
+  const objects = objectsOf(config);
+  const rule = (name: string) => rulesOf(objects).find((r: any) => r.alert === name);
+
+  test.each([
+    ['PembayaranWebErrorRatioHigh', '> 0.02'],
+    ['PembayaranWebLatencyHigh', '> 0.75'],
+    ['PembayaranQueueBacklog', '> 250'],
+    ['PembayaranQueueNotDraining', '[300s]'],
+    ['PembayaranContainerCpuSaturated', '> 0.8'],
+    ['PembayaranContainerMemorySaturated', '> 0.8'],
+    ['PembayaranBackupTooOld', '> 108000'],
+    ['PembayaranPodRestartLoop', '>= 5'],
+    ['PembayaranSchedulerNotRunning', '> 900'],
+  ])('%s uses %s', (name, fragment) => {
+    expect(rule(name).expr).toContain(fragment);
+  });
+
+  test('the ingress namespace label, runbook URLs and monitor labels follow the config', () => {
+    expect(rule('PembayaranWebErrorRatioHigh').expr).toContain('nginx_ingress_controller_requests{namespace="pembayaran"');
+    expect(rule('PembayaranBackupTooOld').annotations.runbook_url).toBe('https://runbooks.example.com/pembayaran#pembayaranbackuptooold');
+    for (const kind of ['PrometheusRule', 'PodMonitor']) {
+      for (const o of objects.filter((x) => x.kind === kind)) expect(o.metadata.labels.release).toBe('kube-prometheus-stack');
+    }
+  });
+});
+
+describe('switching observability off', () => {
+  test('without metrics there are no exporters, no PodMonitors and no queue alerts; alerts stay', () => {
+    const objects = objectsOf(withConfig('production', (c) => (c.observability.metrics.enabled = false)));
+    const web = podSpecOf(find(objects, 'Deployment', 'pembayaran-web'));
+    expect(web.containers.map((c: any) => c.name)).toEqual(['php-fpm', 'nginx']);
+    expect(objects.filter((o) => o.kind === 'PodMonitor' || o.metadata.name === 'pembayaran-queue-metrics')).toEqual([]);
+    const names = rulesOf(objects).map((r: any) => r.alert);
+    expect(names).not.toContain('PembayaranQueueBacklog');
+    expect(names).toContain('PembayaranWebErrorRatioHigh');
+    expect(gateFindings('production', objects)).toEqual([]);
+  });
+
+  test('without alerts there is no PrometheusRule; without backups no backup alerts', () => {
+    expect(objectsOf(withConfig('production', (c) => (c.observability.alerts.enabled = false))).filter((o) => o.kind === 'PrometheusRule')).toEqual([]);
+    const names = rulesOf(objectsOf(withConfig('production', (c) => (c.backup.enabled = false)))).map((r: any) => r.alert);
+    expect(names.filter((n: string) => n.includes('Backup'))).toEqual([]);
+  });
+});
+
+test('a worker pool added after the stack is built is exported and alerted on', () => {
+  const config = shippedConfig('production');
+  const objects = objectsOf(config, (app) => {
+    stackOf(app, 'production').addWorkerPool({ ...config.workers[0], name: 'reports', queues: ['reports'], autoscaling: { ...config.workers[0].autoscaling, enabled: false } });
+  });
+  const exporter = container(podSpecOf(find(objects, 'Deployment', 'pembayaran-queue-metrics')), 'redis-exporter');
+  expect(exporter.env.find((e: any) => e.name === 'REDIS_EXPORTER_CHECK_SINGLE_KEYS').value).toContain('db0=pembayaran_database_queues:reports');
+  const rules = rulesOf(objects);
+  expect(rules.find((r: any) => r.alert === 'PembayaranQueueBacklog').expr).toContain('pembayaran_database_queues:reports');
+  expect(rules.find((r: any) => r.alert === 'PembayaranQueueWorkersDown').expr).toContain('pembayaran-worker-reports');
+});
+
+describe('PromQL structural check', () => {
+  test.each([
+    ['sum(rate(x[5m])', '"(" opened'],
+    ['sum(rate(x[5m]))) > 1', 'closes nothing'],
+    ['x{a="b"', 'never closed'],
+    ['x{a="b}', 'unterminated string'],
+    ['sum(x]', 'closes "("'],
+    ['x{}', 'empty label selector'],
+    ['rate(x[])', 'empty range'],
+  ])('%s is refused', (expr, problem) => {
+    expect(promQlProblems(expr).join('; ')).toContain(problem);
+  });
+
+  test('valid expressions with on(), time() and strings containing brackets pass', () => {
+    expect(promQlProblems('absent(x{a=")"}) and on () (time() - max(y)) > 3')).toEqual([]);
+  });
+
+  test('every alert of a full target set passes, with regex-escaped queue keys', () => {
+    const context = new AppContext({ namespace: 'ns', appName: 'app', environment: 'e', version: '1', podIdentity: { runAsUser: 1, runAsGroup: 1, fsGroup: 1 } });
+    const alerts = alertDefinitions(
+      context,
+      {
+        ingress: { name: 'app-web', namespaceLabel: 'namespace' },
+        deployments: [{ alert: 'X', names: ['a', 'b.c'], title: 'x', severity: 'warning', runbook: 'r' }],
+        queueKeys: ['app_database_queues:a.b'],
+        schedulerCronJob: 's',
+        migrationJob: 'm',
+        backupCronJob: 'b',
+      },
+      shippedConfig('production').observability.alerts,
+    );
+    for (const a of alerts) expect([a.alert, promQlProblems(a.expr)]).toEqual([a.alert, []]);
+    expect(alerts.find((a) => a.alert === 'PembayaranQueueBacklog')!.expr).toContain('key=~"app_database_queues:a\\\\.b"');
+    expect(alerts.find((a) => a.alert === 'X')!.expr).toContain('deployment=~"a|b\\\\.c"');
+  });
+});
+
+describe('Sentry', () => {
+  const objects = shippedObjects('production');
+  test('the Laravel secret carries SENTRY_LARAVEL_DSN and the FastAPI secret SENTRY_DSN by default', () => {
+    const keys = (name: string) => find(objects, 'ExternalSecret', name).spec.data.map((d: any) => d.secretKey);
+    expect(keys('pembayaran-laravel')).toContain('SENTRY_LARAVEL_DSN');
+    expect(keys('pembayaran-fastapi')).toContain('SENTRY_DSN');
+  });
+  test('docs/operations.md says where the DSNs come from', () => {
+    const doc = fs.readFileSync(path.join(ROOT, 'docs', 'operations.md'), 'utf8');
+    expect(doc).toContain('SENTRY_LARAVEL_DSN');
+    expect(doc).toContain('SENTRY_DSN');
+  });
+});
+
+test('docs/operations.md lists every alert in its table', () => {
+  const doc = fs.readFileSync(path.join(ROOT, 'docs', 'operations.md'), 'utf8');
+  for (const rule of rulesOf(shippedObjects('production'))) expect([rule.alert, doc.includes(`| ${rule.alert} |`)]).toEqual([rule.alert, true]);
+});
