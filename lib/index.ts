@@ -9,6 +9,7 @@ export * from './core/workload-pod';
 export * from './core/secret-environment';
 export * from './laravel/laravel-settings';
 export * from './laravel/laravel-runtime';
+export * from './laravel/request-timeouts';
 export * from './laravel/web-server-config';
 export * from './laravel/laravel-web';
 export * from './laravel/queue-workers';

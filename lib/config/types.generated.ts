@@ -321,7 +321,7 @@ export interface WebConfig {
    */
   drainSeconds: number;
   /**
-   * Longest request (fastcgi_read_timeout, request_terminate_timeout).
+   * Longest request, PHP's own limit. php-fpm's request_terminate_timeout, nginx's fastcgi_read_timeout and the edge's timeout are each 5 s longer than the one inside (lib/laravel/request-timeouts.ts).
    */
   requestTimeoutSeconds: number;
   /**

@@ -17,6 +17,7 @@ import { clusterIpService, toResourceRequirements } from '../core/containers';
 import { LARAVEL_VOLUMES, LaravelRuntime, PUBLIC_DIR } from './laravel-runtime';
 import { ContainerSpec } from '../core/pod-security';
 import { SyncWave } from '../core/sync-waves';
+import { requestTimeoutChain } from './request-timeouts';
 import { PHP_FPM_POOL_FILE, PhpFpmPoolProps, renderNginxConfig, renderPhpFpmPool } from './web-server-config';
 import { WorkloadPod } from '../core/workload-pod';
 
@@ -39,12 +40,13 @@ export interface LaravelWebProps {
   readonly replicas: number;
   readonly nginxImage: ImageRef;
   readonly resources: { readonly php?: Resources; readonly nginx?: Resources; readonly init?: Resources };
-  readonly phpFpm: Omit<PhpFpmPoolProps, 'requestTimeoutSeconds'>;
+  readonly phpFpm: Omit<PhpFpmPoolProps, 'terminateTimeoutSeconds'>;
   readonly clientMaxBodySize: string;
   /** Laravel health route used for readiness. */
   readonly readinessPath: string;
   /** preStop pause while the endpoints drain. */
   readonly drainSeconds: number;
+  /** The longest request; every layer's timeout derives from it (requestTimeoutChain). */
   readonly requestTimeoutSeconds: number;
   readonly autoscaling: {
     readonly enabled: boolean;
@@ -78,16 +80,18 @@ export class LaravelWeb extends Construct {
     const context = runtime.context;
     this.deploymentName = context.name(WEB_COMPONENT);
     this.serviceName = this.deploymentName;
-    this.terminationGracePeriodSeconds = props.drainSeconds + props.requestTimeoutSeconds + SHUTDOWN_MARGIN_SECONDS;
+    const timeouts = requestTimeoutChain(props.requestTimeoutSeconds);
+    // After the drain, nginx finishes what it holds: at most its own timeout.
+    this.terminationGracePeriodSeconds = props.drainSeconds + timeouts.nginx + SHUTDOWN_MARGIN_SECONDS;
 
     const serverConfigName = context.name('web-server');
     const serverConfig = {
       'nginx.conf': renderNginxConfig({
         clientMaxBodySize: props.clientMaxBodySize,
-        requestTimeoutSeconds: props.requestTimeoutSeconds,
+        fastcgiReadTimeoutSeconds: timeouts.nginx,
         trustedProxies: props.trustedProxies,
       }),
-      [PHP_FPM_POOL_FILE]: renderPhpFpmPool({ ...props.phpFpm, requestTimeoutSeconds: props.requestTimeoutSeconds }),
+      [PHP_FPM_POOL_FILE]: renderPhpFpmPool({ ...props.phpFpm, terminateTimeoutSeconds: timeouts.phpFpm }),
     };
     new KubeConfigMap(this, 'ServerConfig', {
       metadata: context.metadata(serverConfigName, WEB_COMPONENT, { wave: SyncWave.FOUNDATION }),
@@ -234,7 +238,7 @@ export class LaravelWeb extends Construct {
       'nginx.ingress.kubernetes.io/ssl-redirect': 'true',
       'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
       'nginx.ingress.kubernetes.io/proxy-body-size': props.clientMaxBodySize,
-      'nginx.ingress.kubernetes.io/proxy-read-timeout': String(props.requestTimeoutSeconds),
+      'nginx.ingress.kubernetes.io/proxy-read-timeout': String(requestTimeoutChain(props.requestTimeoutSeconds).edge),
       ...(ingress.rateLimitRps > 0
         ? { 'nginx.ingress.kubernetes.io/limit-rps': String(ingress.rateLimitRps), 'nginx.ingress.kubernetes.io/limit-burst-multiplier': '5' }
         : {}),

@@ -3,8 +3,8 @@ import { APP_ROOT, PORTS } from '../core/defaults';
 export interface NginxConfigProps {
   /** client_max_body_size, e.g. `20m`. */
   readonly clientMaxBodySize: string;
-  /** Longest request in seconds (fastcgi_read_timeout). */
-  readonly requestTimeoutSeconds: number;
+  /** fastcgi_read_timeout in seconds: longer than php-fpm's, see requestTimeoutChain. */
+  readonly fastcgiReadTimeoutSeconds: number;
   /** Addresses whose X-Forwarded-For is trusted for the real client IP (comma-separated CIDRs, or `*`). */
   readonly trustedProxies: string;
 }
@@ -109,7 +109,7 @@ ${headers('      ')}
       fastcgi_param SCRIPT_FILENAME $realpath_root$fastcgi_script_name;
       include fastcgi_params;
       fastcgi_hide_header X-Powered-By;
-      fastcgi_read_timeout ${props.requestTimeoutSeconds}s;
+      fastcgi_read_timeout ${props.fastcgiReadTimeoutSeconds}s;
       fastcgi_buffers 16 16k;
       fastcgi_buffer_size 32k;
     }
@@ -154,7 +154,8 @@ export interface PhpFpmPoolProps {
   readonly minSpareServers: number;
   readonly maxSpareServers: number;
   readonly maxRequests: number;
-  readonly requestTimeoutSeconds: number;
+  /** request_terminate_timeout in seconds: longer than PHP's own limit, see requestTimeoutChain. */
+  readonly terminateTimeoutSeconds: number;
 }
 
 /** Loaded after the image's own pool files (zz- sorts last), so these settings win. */
@@ -170,7 +171,7 @@ export function renderPhpFpmPool(props: PhpFpmPoolProps): string {
 [global]
 error_log = /proc/self/fd/2
 log_limit = 8192
-process_control_timeout = ${props.requestTimeoutSeconds}s
+process_control_timeout = ${props.terminateTimeoutSeconds}s
 
 [www]
 ; All interfaces, so that the kubelet's TCP liveness check reaches the master; NetworkPolicy keeps the port private.
@@ -183,7 +184,7 @@ pm.max_spare_servers = ${props.maxSpareServers}
 pm.max_requests = ${props.maxRequests}
 pm.status_path = /fpm-status
 ping.path = /fpm-ping
-request_terminate_timeout = ${props.requestTimeoutSeconds}s
+request_terminate_timeout = ${props.terminateTimeoutSeconds}s
 clear_env = no
 catch_workers_output = yes
 decorate_workers_output = no

@@ -1,4 +1,5 @@
 import { renderNginxConfig, renderPhpFpmPool } from '../../../lib/laravel/web-server-config';
+import { requestTimeoutChain } from '../../../lib/laravel/request-timeouts';
 import { LARAVEL_CACHE_VARIABLES } from '../../../lib/laravel/laravel-settings';
 import { container, find, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS } from '../../helpers';
 
@@ -38,7 +39,7 @@ describe.each(SHIPPED_ENVIRONMENTS)('web tier of %s', (env) => {
   test('endpoints drain before nginx and php-fpm stop, and the grace period covers drain plus the longest request', () => {
     expect(nginx.lifecycle.preStop.exec.command.join(' ')).toMatch(/^\/bin\/sh -c sleep 10; nginx -s quit;/);
     expect(php.lifecycle.preStop.exec.command).toEqual(['sleep', '10']);
-    expect(spec.terminationGracePeriodSeconds).toBe(10 + 60 + 15);
+    expect(spec.terminationGracePeriodSeconds).toBe(10 + 70 + 15);
   });
 
   test('the init container builds the storage tree and every artisan cache, and copies public/ with the storage link', () => {
@@ -110,13 +111,31 @@ describe.each(SHIPPED_ENVIRONMENTS)('web tier of %s', (env) => {
   });
 });
 
+test('each layer of a web request times out a step after the one inside it', () => {
+  expect(requestTimeoutChain(60)).toEqual({ application: 60, phpFpm: 65, nginx: 70, edge: 75 });
+});
+
+describe.each(SHIPPED_ENVIRONMENTS)('request timeouts of %s', (env) => {
+  const objects = shippedObjects(env);
+  const serverConfig = find(objects, 'ConfigMap', 'pembayaran-web-server').data;
+  const chain = requestTimeoutChain(shippedConfig(env).web.requestTimeoutSeconds);
+  test('php-fpm < nginx < the edge, as rendered', () => {
+    expect(serverConfig['zz-pembayaran.conf']).toContain(`request_terminate_timeout = ${chain.phpFpm}s`);
+    expect(serverConfig['nginx.conf']).toContain(`fastcgi_read_timeout ${chain.nginx}s;`);
+    const ingress = find(objects, 'Ingress', 'pembayaran-web');
+    expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe(String(chain.edge));
+    expect(chain.phpFpm).toBeLessThan(chain.nginx);
+    expect(chain.nginx).toBeLessThan(chain.edge);
+  });
+});
+
 describe('web server configuration', () => {
-  const nginx = renderNginxConfig({ clientMaxBodySize: '20m', requestTimeoutSeconds: 60, trustedProxies: '10.0.0.0/8,192.168.0.0/16' });
+  const nginx = renderNginxConfig({ clientMaxBodySize: '20m', fastcgiReadTimeoutSeconds: 70, trustedProxies: '10.0.0.0/8,192.168.0.0/16' });
   test('FastCGI to php-fpm for the front controller only, document root public/', () => {
     expect(nginx).toContain('root /var/www/html/public;');
     expect(nginx).toMatch(/location = \/index\.php \{\s+fastcgi_pass 127\.0\.0\.1:9000;/);
     expect(nginx).toMatch(/location ~ \\\.php\$ \{\s+return 404;/);
-    expect(nginx).toContain('fastcgi_read_timeout 60s;');
+    expect(nginx).toContain('fastcgi_read_timeout 70s;');
   });
   test('gzip, security headers, body limit, real client IP, dotfiles denied', () => {
     expect(nginx).toContain('gzip on;');
@@ -138,11 +157,11 @@ describe('web server configuration', () => {
     expect(nginx).toContain('client_body_temp_path /tmp/client_body;');
   });
   test('php-fpm keeps the environment and exposes status and ping', () => {
-    const pool = renderPhpFpmPool({ maxChildren: 16, startServers: 4, minSpareServers: 2, maxSpareServers: 6, maxRequests: 500, requestTimeoutSeconds: 60 });
+    const pool = renderPhpFpmPool({ maxChildren: 16, startServers: 4, minSpareServers: 2, maxSpareServers: 6, maxRequests: 500, terminateTimeoutSeconds: 65 });
     expect(pool).toContain('clear_env = no');
     expect(pool).toContain('pm.status_path = /fpm-status');
     expect(pool).toContain('ping.path = /fpm-ping');
     expect(pool).toContain('listen = 9000');
-    expect(pool).toContain('request_terminate_timeout = 60s');
+    expect(pool).toContain('request_terminate_timeout = 65s');
   });
 });
