@@ -23,8 +23,8 @@ export interface AlertThresholds {
 
 /** What the alerts watch: object names in the environment's namespace. Leave a part out to skip its alerts. */
 export interface AlertTargets {
-  /** The web Ingress and the label ingress-nginx metrics carry its namespace in. */
-  readonly ingress?: { readonly name: string; readonly namespaceLabel: 'exported_namespace' | 'namespace' };
+  /** The edge's request metrics (each edge says where its own are, lib/edge/); without them no web error or latency alert. */
+  readonly edge?: EdgeRequestMetrics;
   /** Deployments that must never have zero available pods, with the alert name and a human title. */
   readonly deployments?: ReadonlyArray<{ readonly alert: string; readonly names: readonly string[]; readonly title: string; readonly severity: AlertSeverity; readonly runbook: string }>;
   /** Full Redis keys of the queue lists (`<prefix>queues:<queue>`), exported by the redis exporter. */
@@ -33,6 +33,25 @@ export interface AlertTargets {
   readonly migrationJob?: string;
   readonly backupCronJob?: string;
 }
+
+/**
+ * Where the edge (ingress controller or Gateway data plane) counts the requests it answered. The edge sees
+ * every request, including those that never reach a pod (502/503/504), so the web alerts read it.
+ */
+export interface EdgeRequestMetrics {
+  /** What the series describe, for the alert text, e.g. `Ingress pembayaran-web (ingress-nginx)`. */
+  readonly target: string;
+  /** Counter of answered requests with the HTTP status code in `statusLabel`. */
+  readonly requests: { readonly metric: string; readonly statusLabel: string; readonly matchers: readonly string[] };
+  /** Histogram (`_bucket`) of request durations with the same status label; `unitSeconds` 0.001 when it counts milliseconds. */
+  readonly duration: { readonly metric: string; readonly matchers: readonly string[]; readonly unitSeconds: number };
+}
+
+/**
+ * Status code of rate-limited requests. They are the limiter working, not the application failing: the
+ * error ratio leaves them out of both sides (a flood of them would otherwise dilute real 5xx), and so does p95.
+ */
+export const RATE_LIMITED_STATUS = '429';
 
 export type AlertSeverity = 'critical' | 'warning';
 
@@ -59,35 +78,38 @@ const THRESHOLD = (key: keyof AlertThresholds) => `observability.alerts.${key}`;
 
 /**
  * The alerts a payments team needs, as data: the PrometheusRule and docs/operations.md are both built from
- * it. Metric sources: ingress-nginx (requests, latency), cAdvisor and kube-state-metrics (saturation,
+ * it. Metric sources: the edge (requests, latency; ingress-nginx or the Gateway's data plane), cAdvisor and kube-state-metrics (saturation,
  * restarts, Deployments, Jobs, CronJobs) and the redis exporter (queue lists).
  */
 export function alertDefinitions(context: AppContext, targets: AlertTargets, t: AlertThresholds): AlertDefinition[] {
   const ns = eq('namespace', context.namespace);
   const alerts: AlertDefinition[] = [];
 
-  if (targets.ingress) {
-    const ing = [eq(targets.ingress.namespaceLabel, context.namespace), eq('ingress', targets.ingress.name)];
-    const requests = `sum(rate(${sel('nginx_ingress_controller_requests', ...ing)}[5m]))`;
-    const errors = `sum(rate(${sel('nginx_ingress_controller_requests', ...ing, re('status', '5..'))}[5m]))`;
+  if (targets.edge) {
+    const edge = targets.edge;
+    const { metric, statusLabel, matchers } = edge.requests;
+    const answered = `sum(rate(${sel(metric, ...matchers, ne(statusLabel, RATE_LIMITED_STATUS))}[5m]))`;
+    const errors = `sum(rate(${sel(metric, ...matchers, re(statusLabel, '5..'))}[5m]))`;
     alerts.push({
       alert: 'PembayaranWebErrorRatioHigh',
-      expr: `(${errors} / ${requests}) > ${t.errorRatio} and ${requests} > ${MIN_REQUEST_RATE}`,
+      expr: `(${errors} / ${answered}) > ${t.errorRatio} and ${answered} > ${MIN_REQUEST_RATE}`,
       for: '5m',
       severity: 'critical',
       summary: `More than ${pct(t.errorRatio)} of web requests fail with 5xx`,
-      description: `{{ $value | humanizePercentage }} of requests to Ingress ${targets.ingress.name} answered 5xx over 5 minutes (ingress-nginx metrics; judged above ${MIN_REQUEST_RATE} req/s).`,
+      description: `{{ $value | humanizePercentage }} of requests to ${edge.target} answered 5xx over 5 minutes (rate-limited ${RATE_LIMITED_STATUS}s not counted; judged above ${MIN_REQUEST_RATE} req/s).`,
       runbook:
         'Check the web pods (kubectl get pods -l app.kubernetes.io/component=web), their php-fpm and nginx logs and Sentry; 502/504 point at php-fpm saturation or timeouts, 500 at the app. Roll back with Argo CD if it started with a release.',
       threshold: THRESHOLD('errorRatio'),
     });
+    const d = edge.duration;
+    const p95 = `histogram_quantile(0.95, sum by (le) (rate(${sel(d.metric, ...d.matchers, ne(statusLabel, RATE_LIMITED_STATUS))}[5m])))`;
     alerts.push({
       alert: 'PembayaranWebLatencyHigh',
-      expr: `histogram_quantile(0.95, sum by (le) (rate(${sel('nginx_ingress_controller_request_duration_seconds_bucket', ...ing)}[5m]))) > ${t.latencySeconds}`,
+      expr: d.unitSeconds === 1 ? `${p95} > ${t.latencySeconds}` : `${p95} * ${d.unitSeconds} > ${t.latencySeconds}`,
       for: '10m',
       severity: 'warning',
       summary: `Web p95 latency above ${t.latencySeconds}s`,
-      description: `The 95th percentile of request duration at Ingress ${targets.ingress.name} is {{ $value | humanizeDuration }}.`,
+      description: `The 95th percentile of request duration at ${edge.target} is {{ $value | humanizeDuration }}.`,
       runbook:
         'Look at php-fpm busy/idle processes (phpfpm_active_processes vs phpfpm_total_processes) and the HPA (kubectl get hpa); if php-fpm is saturated raise web.phpFpm.maxChildren or replicas; else check slow queries and external payment providers.',
       threshold: THRESHOLD('latencySeconds'),

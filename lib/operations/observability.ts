@@ -6,6 +6,7 @@ import { AlertDefinition, alertDefinitions, AlertTargets, AlertThresholds } from
 import { AppContext } from '../core/app-context';
 import { ObservabilityConfig, Resources } from '../config/types.generated';
 import { DatabaseBackup } from './database-backup';
+import { ingressNginxRequestMetrics } from '../edge/ingress-nginx';
 import { DEFAULT_RESOURCES, PORTS, PROBES } from '../core/defaults';
 import { ImageRef, imageRef } from '../core/image';
 import { NotificationService } from '../notifications/fastapi';
@@ -319,7 +320,7 @@ export class Observability extends Construct {
         monitorLabels: config.monitorLabels,
         runbookBaseUrl: a.runbookBaseUrl,
         targets: () => ({
-          ingress: { name: props.web.deploymentName, namespaceLabel: a.ingressNamespaceLabel },
+          edge: ingressNginxRequestMetrics(context.namespace, a.ingressNamespaceLabel, [props.web.deploymentName]),
           deployments: [
             {
               alert: 'PembayaranWebDown',

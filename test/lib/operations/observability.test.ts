@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { alertDefinitions } from '../../../lib/operations/alert-rules';
+import { ingressNginxRequestMetrics } from '../../../lib/edge/ingress-nginx';
 import { AppContext } from '../../../lib/core/app-context';
 import { EnvironmentConfig } from '../../../lib/config/types.generated';
 import { DEFAULT_RESOURCES, PORTS } from '../../../lib/core/defaults';
@@ -201,7 +202,7 @@ describe('PromQL structural check', () => {
     const alerts = alertDefinitions(
       context,
       {
-        ingress: { name: 'app-web', namespaceLabel: 'namespace' },
+        edge: ingressNginxRequestMetrics('ns', 'namespace', ['app-web', 'app-web-webhooks']),
         deployments: [{ alert: 'X', names: ['a', 'b.c'], title: 'x', severity: 'warning', runbook: 'r' }],
         queueKeys: ['app_database_queues:a.b'],
         schedulerCronJob: 's',
