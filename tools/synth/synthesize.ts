@@ -1,9 +1,11 @@
 import * as path from 'path';
-import { buildApp } from '../../charts';
+import * as v8 from 'v8';
 import { findEnvironmentFiles, loadEnvironments } from '../../lib/config/load';
-import { Finding, formatTable, validateManifests } from '../validate';
-import { renderManifests, RenderedFiles, toFiles } from './render';
+import { Finding, formatTable, sortFindings, validateManifests } from '../validate';
+import { RenderedFiles, renderEnvironments } from './render';
+import { timed } from './trace';
 import { writeOutput } from './write';
+import { YamlWriter } from './yaml';
 
 export interface SynthOptions {
   /** Environment files to synthesize. @default every .yaml file in `configDir` */
@@ -17,6 +19,9 @@ export interface SynthOptions {
   /** Write nothing, only return the files. @default false */
   readonly dryRun?: boolean;
 }
+
+/** Measured on 2 to 500 environments: TurboFan on from the fifth chart is as fast as never below 5, and faster above. */
+const OPTIMIZE_AFTER_CHARTS = 4;
 
 /** The gate found problems; nothing was written. */
 export class GateError extends Error {
@@ -38,15 +43,24 @@ export interface SynthResult {
 export function synthesize(options: SynthOptions): SynthResult {
   const partial = options.configFiles !== undefined && options.configFiles.length > 0;
   const files = partial ? options.configFiles! : findEnvironmentFiles(options.configDir ?? 'config');
-  const configs = loadEnvironments(files.map((f) => path.resolve(f)));
+  const configs = timed('config', () => loadEnvironments(files.map((f) => path.resolve(f))));
+  const validate = options.validate ?? true;
+  const findings: Finding[] = [];
+  const writer = new YamlWriter();
+  const unsorted: RenderedFiles = new Map();
+  // Each environment is gated and written to YAML as soon as it is rendered, so only its objects are held.
   // The argocd folder describes every environment, so it is (re)built only when all of them are.
-  const manifests = renderManifests(buildApp(configs, { argocd: !partial }));
+  let chartsRendered = 0;
+  renderEnvironments(configs, { argocd: !partial }, (manifests) => {
+    // scripts/run.js starts without TurboFan, right for a short run; past a few environments the run is
+    // long enough for optimized code to pay for its compilation (no-op when TurboFan is already on).
+    if (++chartsRendered === OPTIMIZE_AFTER_CHARTS) v8.setFlagsFromString('--opt');
+    if (validate) findings.push(...timed('gate', () => validateManifests(manifests)));
+    timed('yaml', () => manifests.forEach(({ file, object }) => unsorted.set(file, writer.write(object))));
+  });
+  if (findings.length > 0) throw new GateError(sortFindings(findings));
+  const rendered: RenderedFiles = new Map([...unsorted].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const environments = configs.map((c) => c.name);
-  if (options.validate ?? true) {
-    const findings = validateManifests(manifests);
-    if (findings.length > 0) throw new GateError(findings);
-  }
-  const rendered = toFiles(manifests);
-  if (!options.dryRun) writeOutput(options.outdir, rendered, partial ? environments : undefined);
+  if (!options.dryRun) timed('write', () => writeOutput(options.outdir, rendered, partial ? environments : undefined));
   return { environments, files: rendered };
 }
