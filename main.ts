@@ -2,10 +2,11 @@
 // Wiring only: arguments → synthesize (load and validate config, build charts, render, gate, write).
 import * as path from 'path';
 import { ConfigError } from './lib/config/load';
+import { projectRoot } from './tools/project-root';
 import { GateError, synthesize } from './tools/synth/synthesize';
 
-// Config and output live in the project, whatever the working directory (main.js runs from build/).
-const PROJECT_ROOT = path.resolve(__dirname, path.basename(__dirname) === 'build' ? '..' : '.');
+// Config and output live in the project, whatever the working directory.
+const PROJECT_ROOT = projectRoot(__dirname);
 const USAGE = 'usage: npm run synth [-- --config <file>]... [--outdir <dir>] [--no-validate]';
 
 function parseArgs(argv: string[]) {
@@ -38,7 +39,8 @@ try {
     outdir: args.outdir,
     validate: args.validate,
   });
-  console.log(`synthesized ${result.environments.join(', ')} into ${path.relative(process.cwd(), args.outdir) || '.'}/ (${result.files.size} files)`);
+  const names = result.environments.length > 8 ? `${result.environments.length} environments` : result.environments.join(', ');
+  console.log(`synthesized ${names} into ${path.relative(process.cwd(), args.outdir) || '.'}/ (${result.files.size} files)`);
 } catch (err) {
   if (err instanceof ConfigError || err instanceof GateError) {
     console.error(err.message);

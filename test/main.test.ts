@@ -4,10 +4,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { ROOT, withChanges } from './helpers';
 
-const MAIN = path.join(ROOT, 'build/main.js');
+/** `npm run synth` without npm: the runner and the bundled program. */
+const RUN = path.join(ROOT, 'scripts/run.js');
 
 function synth(args: string[], cwd = ROOT) {
-  const result = spawnSync('node', [MAIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: '' } });
+  const result = spawnSync('node', [RUN, 'main.ts', ...args], { cwd, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: '' } });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
