@@ -55,6 +55,10 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
     }
   }
 
+  if ('REDIS_DB' in config.laravel.env) {
+    add('laravel.env.REDIS_DB', 'sets the Redis database behind the queue exporter and KEDA triggers, which would keep reading database 0: set redis.database instead');
+  }
+
   for (const service of ['fastapi', 'waGateway'] as const) {
     const type = config[service].serviceType;
     if (type !== 'ClusterIP') {

@@ -194,6 +194,10 @@ export interface RedisConfig {
    */
   port: number;
   /**
+   * REDIS_DB: database of the default connection, which holds the queues. The queue-depth exporter and the KEDA triggers read the same one.
+   */
+  database: number;
+  /**
    * REDIS_PREFIX; queue lists are <prefix>queues:<queue>. Default: <appName>_database_.
    */
   prefix?: string;
@@ -732,13 +736,21 @@ export interface ObservabilityConfig {
      */
     oldestJobSeconds: number;
     /**
-     * CPU/memory use against limits that alerts.
+     * Memory use against the memory limit, and CPU use against the CPU limit where one is set, that alerts.
      */
     saturation: number;
+    /**
+     * Share of CFS periods in which a container with a CPU limit was throttled that alerts (cAdvisor).
+     */
+    cpuThrottling: number;
     /**
      * Hours since the last successful backup that alerts.
      */
     backupMaxAgeHours: number;
+    /**
+     * Hours since the last successful restore check (backup.restoreCheck) that alert.
+     */
+    restoreCheckMaxAgeHours: number;
     /**
      * Container restarts within 30 minutes that alert (restart loop).
      */
