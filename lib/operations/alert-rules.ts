@@ -38,8 +38,8 @@ export interface DeploymentTarget {
 
 /** What the alerts watch: object names in the environment's namespace. Leave a part out to skip its alerts. */
 export interface AlertTargets {
-  /** The web Ingress and the label ingress-nginx metrics carry its namespace in. */
-  readonly ingress?: { readonly name: string; readonly namespaceLabel: 'exported_namespace' | 'namespace' };
+  /** The edge's request metrics (each edge says where its own are, lib/edge/); without them no web error or latency alert. */
+  readonly edge?: EdgeRequestMetrics;
   readonly deployments?: readonly DeploymentTarget[];
   /** A Deployment that always runs and one of its containers: their series prove kube-state-metrics and cAdvisor are scraped. */
   readonly alwaysRunning?: { readonly deployment: string; readonly container: string };
@@ -52,6 +52,25 @@ export interface AlertTargets {
   readonly backupCronJob?: string;
   readonly restoreCheckCronJob?: string;
 }
+
+/**
+ * Where the edge (ingress controller or Gateway data plane) counts the requests it answered. The edge sees
+ * every request, including those that never reach a pod (502/503/504), so the web alerts read it.
+ */
+export interface EdgeRequestMetrics {
+  /** What the series describe, for the alert text, e.g. `Ingress pembayaran-web (ingress-nginx)`. */
+  readonly target: string;
+  /** Counter of answered requests with the HTTP status code in `statusLabel`. */
+  readonly requests: { readonly metric: string; readonly statusLabel: string; readonly matchers: readonly string[] };
+  /** Histogram (`_bucket`) of request durations with the same status label; `unitSeconds` 0.001 when it counts milliseconds. */
+  readonly duration: { readonly metric: string; readonly matchers: readonly string[]; readonly unitSeconds: number };
+}
+
+/**
+ * Status code of rate-limited requests. They are the limiter working, not the application failing: the
+ * error ratio leaves them out of both sides (a flood of them would otherwise dilute real 5xx), and so does p95.
+ */
+export const RATE_LIMITED_STATUS = '429';
 
 export type AlertSeverity = 'critical' | 'warning';
 
@@ -99,52 +118,57 @@ export function alertPrefix(appName: string): string {
 /**
  * The alerts a payments team needs, as data: the PrometheusRule and docs/operations.md are both built from
  * it, and test/lib/operations/alert-cases.ts feeds each one firing and quiet series through promtool.
- * Metric sources: ingress-nginx (requests, latency), the php-fpm exporter, cAdvisor and kube-state-metrics
- * (saturation, restarts, Deployments, Jobs, CronJobs) and the redis exporter (queue lists).
+ * Metric sources: the edge (requests, latency; ingress-nginx or the Gateway's data plane), the php-fpm
+ * exporter, cAdvisor and kube-state-metrics (saturation, restarts, Deployments, Jobs, CronJobs) and the redis
+ * exporter (queue lists).
  */
 export function alertDefinitions(context: AppContext, targets: AlertTargets, t: AlertThresholds): AlertDefinition[] {
   const P = alertPrefix(context.appName);
   const ns = eq('namespace', context.namespace);
   const alerts: AlertDefinition[] = [];
 
-  if (targets.ingress) {
-    const ing = [eq(targets.ingress.namespaceLabel, context.namespace), eq('ingress', targets.ingress.name)];
-    const requests = `sum(rate(${sel('nginx_ingress_controller_requests', ...ing)}[5m]))`;
-    const errors = `sum(rate(${sel('nginx_ingress_controller_requests', ...ing, re('status', '5..'))}[5m]))`;
-    const enoughTraffic = `${requests} > ${MIN_REQUEST_RATE}`;
+  if (targets.edge) {
+    const edge = targets.edge;
+    const { metric, statusLabel, matchers } = edge.requests;
+    const answered = `sum(rate(${sel(metric, ...matchers, ne(statusLabel, RATE_LIMITED_STATUS))}[5m]))`;
+    const errors = `sum(rate(${sel(metric, ...matchers, re(statusLabel, '5..'))}[5m]))`;
+    const enoughTraffic = `${answered} > ${MIN_REQUEST_RATE}`;
     alerts.push({
       alert: `${P}WebErrorRatioHigh`,
-      expr: `(${errors} / ${requests}) > ${t.errorRatio} and ${enoughTraffic}`,
+      expr: `(${errors} / ${answered}) > ${t.errorRatio} and ${enoughTraffic}`,
       for: '5m',
       severity: 'critical',
       summary: `More than ${pct(t.errorRatio)} of web requests fail with 5xx`,
-      description: `{{ $value | humanizePercentage }} of requests to Ingress ${targets.ingress.name} answered 5xx over 5 minutes (ingress-nginx metrics; judged above ${MIN_REQUEST_RATE} req/s).`,
+      description: `{{ $value | humanizePercentage }} of requests to ${edge.target} answered 5xx over 5 minutes (rate-limited ${RATE_LIMITED_STATUS}s not counted; judged above ${MIN_REQUEST_RATE} req/s).`,
       runbook:
         'Check the web pods (kubectl get pods -l app.kubernetes.io/component=web), their php-fpm and nginx logs and Sentry; 502/504 point at php-fpm saturation or timeouts, 500 at the app. Roll back with Argo CD if it started with a release.',
       threshold: THRESHOLD('errorRatio'),
     });
+    const d = edge.duration;
+    const timed = [...d.matchers, ne(statusLabel, RATE_LIMITED_STATUS)];
+    const p95 = `histogram_quantile(0.95, sum by (le) (rate(${sel(d.metric, ...timed)}[5m])))`;
+    // The histogram's +Inf bucket counts the same requests the quantile is computed from.
+    const timedRate = `sum(rate(${sel(d.metric, ...timed, eq('le', '+Inf'))}[5m]))`;
     alerts.push({
       alert: `${P}WebLatencyHigh`,
-      expr:
-        `histogram_quantile(0.95, sum by (le) (rate(${sel('nginx_ingress_controller_request_duration_seconds_bucket', ...ing)}[5m]))) > ${t.latencySeconds} ` +
-        `and on () ${enoughTraffic}`,
+      expr: `${d.unitSeconds === 1 ? p95 : `${p95} * ${d.unitSeconds}`} > ${t.latencySeconds} and on () ${timedRate} > ${MIN_REQUEST_RATE}`,
       for: '10m',
       severity: 'warning',
       summary: `Web p95 latency above ${t.latencySeconds}s`,
-      description: `The 95th percentile of request duration at Ingress ${targets.ingress.name} is {{ $value | humanizeDuration }} (judged above ${MIN_REQUEST_RATE} req/s).`,
+      description: `The 95th percentile of request duration at ${edge.target} is {{ $value | humanizeDuration }} (judged above ${MIN_REQUEST_RATE} req/s).`,
       runbook:
         'Look at php-fpm busy processes (phpfpm_active_processes against pm.max_children), the listen queue and the autoscaler (kubectl get hpa,scaledobject); if php-fpm is saturated raise web.phpFpm.maxChildren or replicas; else check slow queries and external payment providers.',
       threshold: THRESHOLD('latencySeconds'),
     });
     alerts.push({
       alert: `${P}EdgeMetricsAbsent`,
-      expr: `absent(${sel('nginx_ingress_controller_requests', ...ing)})`,
+      expr: `absent(${sel(metric, ...matchers)})`,
       for: ABSENT_FOR.edge,
       severity: 'warning',
-      summary: 'The edge request metrics of the web Ingress are missing',
-      description: `No nginx_ingress_controller_requests series for Ingress ${targets.ingress.name} for ${ABSENT_FOR.edge}: ${P}WebErrorRatioHigh and ${P}WebLatencyHigh are blind. ingress-nginx creates the series at the first request after a controller restart, so an environment without any traffic also shows this.`,
+      summary: 'The edge request metrics of the web tier are missing',
+      description: `No ${metric} series for ${edge.target} for ${ABSENT_FOR.edge}: ${P}WebErrorRatioHigh and ${P}WebLatencyHigh are blind. The edge creates the series at the first request after a restart, so an environment without any traffic also shows this.`,
       runbook:
-        'Check that Prometheus scrapes the ingress controller (its ServiceMonitor, controller.metrics.enabled) and that observability.alerts.ingressNamespaceLabel matches how the namespace label arrives (exported_namespace without honorLabels).',
+        'Check that Prometheus scrapes the edge: for ingress-nginx its ServiceMonitor (controller.metrics.enabled), and that observability.alerts.ingressNamespaceLabel matches how the namespace label arrives (exported_namespace without honorLabels).',
       threshold: `fixed: absent for ${ABSENT_FOR.edge}`,
     });
   }

@@ -6,6 +6,7 @@ import { AlertDefinition, alertDefinitions, alertPrefix, AlertTargets, AlertThre
 import { AppContext } from '../core/app-context';
 import { ObservabilityConfig, Resources } from '../config/types.generated';
 import { DatabaseBackup } from './database-backup';
+import { ingressNginxRequestMetrics } from '../edge/ingress-nginx';
 import { DEFAULT_RESOURCES, PORTS, PROBES } from '../core/defaults';
 import { ImageRef, imageRef } from '../core/image';
 import { NotificationService } from '../notifications/fastapi';
@@ -401,7 +402,7 @@ export class Observability extends Construct {
         thresholds: a,
         monitorLabels: config.monitorLabels,
         targets: () => ({
-          ingress: { name: props.web.deploymentName, namespaceLabel: a.ingressNamespaceLabel },
+          edge: ingressNginxRequestMetrics(context.namespace, a.ingressNamespaceLabel, [props.web.deploymentName]),
           alwaysRunning: { deployment: props.web.deploymentName, container: 'php-fpm' },
           phpFpmExporter: this.webMetrics ? { container: PHP_FPM_EXPORTER_CONTAINER } : undefined,
           deployments: [

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { alertDefinitions, alertPrefix } from '../../../lib/operations/alert-rules';
+import { ingressNginxRequestMetrics } from '../../../lib/edge/ingress-nginx';
 import { AppContext } from '../../../lib/core/app-context';
 import { EnvironmentConfig } from '../../../lib/config/types.generated';
 import { DEFAULT_RESOURCES, PORTS } from '../../../lib/core/defaults';
@@ -203,7 +204,7 @@ describe('PromQL structural check', () => {
     const alerts = alertDefinitions(
       context,
       {
-        ingress: { name: 'app-web', namespaceLabel: 'namespace' },
+        edge: ingressNginxRequestMetrics('ns', 'namespace', ['app-web', 'app-web-webhooks']),
         deployments: [{ alert: 'X', names: ['a', 'b.c'], title: 'x', severity: 'warning', runbook: 'r' }],
         queues: { keys: ['app_database_queues:a.b'], database: 0, exporterContainer: 'redis-exporter' },
         schedulerCronJob: 's',
