@@ -7,10 +7,10 @@ import { NotificationService } from './notifications/fastapi';
 import { imageVersion } from './core/image';
 import { LaravelRuntime } from './laravel/laravel-runtime';
 import { LaravelSettings, serviceUrl } from './laravel/laravel-settings';
-import { LaravelWeb } from './laravel/laravel-web';
+import { LaravelWeb, WEB_COMPONENT } from './laravel/laravel-web';
 import { AppNamespace } from './core/namespace';
 import { NetworkPolicies } from './network/network-policies';
-import { Observability } from './operations/observability';
+import { Observability, phpFpmBusyProcessesQuery } from './operations/observability';
 import { PORTS } from './core/defaults';
 import { QueueWorkerPool } from './laravel/queue-workers';
 import { LaravelScheduler } from './laravel/scheduler';
@@ -95,7 +95,17 @@ export class PembayaranStack extends Construct {
       readinessPath: web.readinessPath,
       drainSeconds: web.drainSeconds,
       requestTimeoutSeconds: web.requestTimeoutSeconds,
-      autoscaling: web.autoscaling,
+      autoscaling: {
+        ...web.autoscaling,
+        phpFpm:
+          web.autoscaling.phpFpm.enabled && web.autoscaling.phpFpm.prometheusAddress
+            ? {
+                targetUtilization: web.autoscaling.phpFpm.targetUtilization,
+                prometheusAddress: web.autoscaling.phpFpm.prometheusAddress,
+                busyProcessesQuery: phpFpmBusyProcessesQuery(context.namespace, context.name(WEB_COMPONENT)),
+              }
+            : undefined,
+      },
       maxUnavailable: web.maxUnavailable,
       trustedProxies: config.laravel.trustedProxies,
       ingress: {

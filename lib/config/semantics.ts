@@ -86,6 +86,12 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
   if (web.maxUnavailable >= web.replicas && production) {
     add('web.maxUnavailable', `is ${web.maxUnavailable} with ${web.replicas} replicas; a drain could take the whole site down: raise web.replicas`);
   }
+  const fpmScaling = web.autoscaling.phpFpm;
+  if (fpmScaling.enabled) {
+    if (!web.autoscaling.enabled) add('web.autoscaling.phpFpm.enabled', 'is true but web.autoscaling.enabled is false: enable autoscaling, or turn the php-fpm trigger off');
+    if (!fpmScaling.prometheusAddress) add('web.autoscaling.phpFpm.prometheusAddress', 'is missing; KEDA needs the Prometheus URL to read php-fpm saturation, e.g. http://prometheus-operated.monitoring.svc:9090');
+    if (!config.observability.metrics.enabled) add('web.autoscaling.phpFpm.enabled', 'is true but observability.metrics.enabled is false: the php-fpm exporter the trigger reads would not run');
+  }
   const fpm = web.phpFpm;
   if (fpm.minSpareServers > fpm.maxSpareServers || fpm.startServers < fpm.minSpareServers || fpm.startServers > fpm.maxSpareServers || fpm.maxSpareServers > fpm.maxChildren) {
     add('web.phpFpm', 'php-fpm needs minSpareServers <= startServers <= maxSpareServers <= maxChildren');

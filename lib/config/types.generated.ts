@@ -348,6 +348,23 @@ export interface WebConfig {
      * Average memory utilization target, percent of requests. Default: memory not used.
      */
     targetMemoryUtilization?: number;
+    /**
+     * php-fpm saturation as a scaling signal, through KEDA.
+     */
+    phpFpm: {
+      /**
+       * Also scale on php-fpm saturation (busy children per pod against pm.max_children), which I/O-bound payment calls reach at low CPU. The autoscaler is then a KEDA ScaledObject with cpu (and memory) triggers and a prometheus trigger, instead of a HorizontalPodAutoscaler. Needs KEDA, the php-fpm exporter (observability.metrics.enabled) and prometheusAddress.
+       */
+      enabled: boolean;
+      /**
+       * Busy php-fpm children per pod to aim for, percent of web.phpFpm.maxChildren.
+       */
+      targetUtilization: number;
+      /**
+       * Prometheus base URL the KEDA operator queries, e.g. http://prometheus-operated.monitoring.svc:9090. Required when enabled. Default: none.
+       */
+      prometheusAddress?: string;
+    };
   };
   /**
    * PodDisruptionBudget maxUnavailable.

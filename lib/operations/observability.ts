@@ -19,6 +19,7 @@ import { ContainerSpec } from '../core/pod-security';
 import { QueueWorkerPool } from '../laravel/queue-workers';
 import { LaravelScheduler } from '../laravel/scheduler';
 import { SyncWave } from '../core/sync-waves';
+import { eq, re, regexEscape, sel } from './promql';
 import { WhatsAppGateway } from '../notifications/wa-gateway';
 import { WorkloadPod } from '../core/workload-pod';
 
@@ -31,6 +32,17 @@ export const ALERTS_COMPONENT = 'alerts';
 export const PHP_FPM_EXPORTER_CONTAINER = 'php-fpm-exporter';
 export const NGINX_EXPORTER_CONTAINER = 'nginx-exporter';
 export const REDIS_EXPORTER_CONTAINER = 'redis-exporter';
+
+/**
+ * PromQL for the php-fpm autoscaling trigger: busy php-fpm children summed over the pods of a web
+ * Deployment, from the exporter sidecars. The child answering the exporter's status request is busy too,
+ * so one per pod is taken off.
+ */
+export function phpFpmBusyProcessesQuery(namespace: string, deployment: string): string {
+  // Pods of a Deployment are <name>-<pod-template-hash>-<suffix>: another Deployment named <name>-x does not match.
+  const pods = re('pod', `${regexEscape(deployment)}-[a-z0-9]+-[a-z0-9]+`);
+  return `sum(clamp_min(${sel('phpfpm_active_processes', eq('namespace', namespace), eq('container', PHP_FPM_EXPORTER_CONTAINER), pods)} - 1, 0))`;
+}
 
 /** Container port names of the exporters (at most 15 characters). */
 export const METRICS_PORT_NAMES = { phpFpm: 'fpm-metrics', nginx: 'nginx-metrics', redis: 'metrics' } as const;
