@@ -66,6 +66,13 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
       add(`${service}.serviceType`, `is ${type}; port ${port} must stay inside the cluster (Laravel reaches it through the ClusterIP Service): set ClusterIP`);
     }
   }
+  const waProbes = config.waGateway.probes;
+  if (waProbes.liveness.type === 'http' && waProbes.readiness.type === 'http' && waProbes.liveness.path === waProbes.readiness.path) {
+    add(
+      'waGateway.probes.liveness.path',
+      `is ${waProbes.liveness.path}, the readiness path; a logged-out session would fail liveness and restart the gateway in a loop while an operator scans the QR code: use a path that does not consult the session, or type tcp`,
+    );
+  }
   if (config.waGateway.replicas > 1) {
     add('waGateway.replicas', `is ${config.waGateway.replicas}; a WhatsApp session can be open in only one process: set 1`);
   }

@@ -594,27 +594,77 @@ export interface WaGatewayConfig {
      */
     storageClassName?: string;
     /**
-     * PVC access mode.
+     * PVC access mode. ReadWriteOncePod lets exactly one pod in the cluster mount the volume, so even two pods on one node during a replacement cannot both open the session; it needs a CSI driver and Kubernetes 1.27+ (beta, on by default; GA in 1.29). ReadWriteOnce for in-tree or non-CSI storage.
      */
     accessMode: 'ReadWriteOnce' | 'ReadWriteOncePod' | 'ReadWriteMany';
   };
   /**
-   * Readiness and liveness probe.
+   * Cluster backup of the session volume (Velero).
    */
-  probe: {
+  sessionBackup: {
     /**
-     * HTTP GET on `path`, or a TCP connect.
+     * Velero file-system backup annotations on the pod: backup.velero.io/backup-volumes names the session volume, backup.velero.io/backup-volumes-excludes the scratch volumes (so it works with opt-in and opt-out Velero installs).
      */
-    type: 'http' | 'tcp';
+    velero: boolean;
     /**
-     * HTTP probe path.
+     * Extra labels on the session PVC and the pod, for a backup Schedule that selects by label.
      */
-    path: string;
+    labels: {
+      [k: string]: string;
+    };
+  };
+  /**
+   * Probes, separate for readiness and liveness.
+   */
+  probes: {
+    /**
+     * Readiness: may fail while the session is logged out (no traffic then); it never restarts the pod.
+     */
+    readiness: {
+      /**
+       * HTTP GET on `path`, or a TCP connect to the port.
+       */
+      type: 'http' | 'tcp';
+      /**
+       * HTTP probe path.
+       */
+      path: string;
+    };
+    /**
+     * Liveness and startup: must not depend on the session, or a logged-out session restarts the gateway in a loop while an operator scans the QR code. TCP by default; an HTTP path only if the gateway answers it without consulting the session.
+     */
+    liveness: {
+      /**
+       * HTTP GET on `path`, or a TCP connect to the port.
+       */
+      type: 'http' | 'tcp';
+      /**
+       * HTTP probe path.
+       */
+      path: string;
+    };
   };
   /**
    * Memory-backed /dev/shm for Chromium-based gateways.
    */
   shmSize: string;
+  /**
+   * Writable home directory.
+   */
+  home: {
+    /**
+     * HOME of the gateway, on a writable emptyDir: Chromium writes its profile defaults, crash reports and caches there (XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_DATA_HOME and XDG_STATE_HOME are set under it) on a read-only root filesystem.
+     */
+    path: string;
+    /**
+     * Size limit of that emptyDir.
+     */
+    sizeLimit: string;
+  };
+  /**
+   * CHROMIUM_FLAGS (space-joined) for the gateway to pass to its browser. --no-sandbox: Pod Security restricted forbids the setuid sandbox and the runtime default seccomp profile blocks the user-namespace one; the pod itself is the sandbox (non-root, no capabilities, seccomp, read-only root).
+   */
+  chromiumFlags: string[];
   /**
    * Service type. Only ClusterIP is accepted: the port must never leave the cluster.
    */
