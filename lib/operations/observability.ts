@@ -6,6 +6,7 @@ import { AlertDefinition, alertDefinitions, alertPrefix, AlertTargets, AlertThre
 import { AppContext } from '../core/app-context';
 import { ObservabilityConfig, Resources } from '../config/types.generated';
 import { DatabaseBackup } from './database-backup';
+import { DatabaseRestoreCheck } from './restore-check';
 import { ingressNginxRequestMetrics } from '../edge/ingress-nginx';
 import { DEFAULT_RESOURCES, PORTS, PROBES } from '../core/defaults';
 import { ImageRef, imageRef } from '../core/image';
@@ -355,6 +356,8 @@ export interface ObservabilityProps {
   readonly waGateway?: WhatsAppGateway;
   /** @default - no backup alerts */
   readonly backup?: DatabaseBackup;
+  /** @default - no restore check alerts */
+  readonly restoreCheck?: DatabaseRestoreCheck;
   /** @default - no NetworkPolicy allows for scraping */
   readonly networkPolicies?: NetworkPolicies;
 }
@@ -459,6 +462,7 @@ export class Observability extends Construct {
           schedulerCronJob: props.scheduler?.cronJobName,
           migrationJob: props.migration?.jobName,
           backupCronJob: props.backup?.cronJobName,
+          restoreCheckCronJob: props.restoreCheck?.cronJobName,
         }),
       });
     }
