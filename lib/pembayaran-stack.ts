@@ -7,10 +7,10 @@ import { NotificationService } from './notifications/fastapi';
 import { imageVersion } from './core/image';
 import { LaravelRuntime } from './laravel/laravel-runtime';
 import { LaravelSettings, serviceUrl } from './laravel/laravel-settings';
-import { LaravelWeb } from './laravel/laravel-web';
+import { LaravelWeb, WEB_COMPONENT } from './laravel/laravel-web';
 import { AppNamespace } from './core/namespace';
 import { NetworkPolicies } from './network/network-policies';
-import { Observability } from './operations/observability';
+import { Observability, phpFpmBusyProcessesQuery } from './operations/observability';
 import { PORTS } from './core/defaults';
 import { QueueWorkerPool } from './laravel/queue-workers';
 import { LaravelScheduler } from './laravel/scheduler';
@@ -52,6 +52,7 @@ export class PembayaranStack extends Construct {
       environment: config.name,
       version: imageVersion(config.laravel.image),
       podIdentity: config.podSecurity,
+      reloadOnSecretChange: config.secrets.restartOnRotation,
     }));
 
     new AppNamespace(this, 'Namespace', context);
@@ -72,13 +73,14 @@ export class PembayaranStack extends Construct {
         port: config.database.port ?? DATABASE_PORTS[config.database.connection],
         name: config.database.name,
       },
-      redis: { host: config.redis.host, port: config.redis.port, prefix: this.redisPrefix },
+      redis: { host: config.redis.host, port: config.redis.port, database: config.redis.database, prefix: this.redisPrefix },
       objectStorage: config.objectStorage,
       notificationServiceUrl: serviceUrl(context, 'fastapi', PORTS.fastapi),
       waGatewayUrl: config.waGateway.allowFromLaravel ? serviceUrl(context, 'wa-gateway', PORTS.waGateway) : undefined,
       extraEnv: config.laravel.env,
       secretStore: config.secrets.store,
       secretRefreshInterval: config.secrets.refreshInterval,
+      secretFetch: config.secrets.fetch,
       remoteKey: config.secrets.remoteKey,
       secretRefs: { ...config.secrets.remoteRefs, ...config.laravel.secretEnv },
     });
@@ -95,7 +97,17 @@ export class PembayaranStack extends Construct {
       readinessPath: web.readinessPath,
       drainSeconds: web.drainSeconds,
       requestTimeoutSeconds: web.requestTimeoutSeconds,
-      autoscaling: web.autoscaling,
+      autoscaling: {
+        ...web.autoscaling,
+        phpFpm:
+          web.autoscaling.phpFpm.enabled && web.autoscaling.phpFpm.prometheusAddress
+            ? {
+                targetUtilization: web.autoscaling.phpFpm.targetUtilization,
+                prometheusAddress: web.autoscaling.phpFpm.prometheusAddress,
+                busyProcessesQuery: phpFpmBusyProcessesQuery(context.namespace, context.name(WEB_COMPONENT)),
+              }
+            : undefined,
+      },
       maxUnavailable: web.maxUnavailable,
       trustedProxies: config.laravel.trustedProxies,
       ingress: {
@@ -146,8 +158,11 @@ export class PembayaranStack extends Construct {
       replicas: wa.replicas,
       sessionPath: wa.sessionPath,
       storage: wa.storage,
-      probe: wa.probe,
+      probes: wa.probes,
       shmSize: wa.shmSize,
+      home: wa.home,
+      chromiumFlags: wa.chromiumFlags,
+      sessionBackup: wa.sessionBackup,
       logLevel: wa.logLevel,
       retry: wa.retry,
       env: wa.env,
@@ -196,7 +211,7 @@ export class PembayaranStack extends Construct {
         config: observability,
         web: this.web,
         workers: () => this.workers,
-        redis: { address: `${config.redis.host}:${config.redis.port}`, prefix: this.redisPrefix },
+        redis: { address: `${config.redis.host}:${config.redis.port}`, database: config.redis.database, prefix: this.redisPrefix },
         scheduler: this.scheduler,
         migration: this.migration,
         notificationService: this.notificationService,
@@ -235,6 +250,7 @@ export class PembayaranStack extends Construct {
             cooldownPeriod: pool.autoscaling.cooldownPeriod,
             pollingInterval: pool.autoscaling.pollingInterval,
             redisAddress: `${this.config.redis.host}:${this.config.redis.port}`,
+            redisDatabase: this.config.redis.database,
             redisPrefix: this.redisPrefix,
           }
         : undefined,
@@ -250,6 +266,7 @@ export class PembayaranStack extends Construct {
       component,
       store: this.config.secrets.store,
       refreshInterval: this.config.secrets.refreshInterval,
+      fetch: this.config.secrets.fetch,
       variables: resolveRemoteRefs([], variables, this.config.secrets.remoteKey),
     });
   }
