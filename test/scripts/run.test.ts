@@ -124,3 +124,22 @@ describe('scripts/run.js: the fast path of npm run synth', () => {
     expect(traceOf(again.stderr)).toContain('run: code cache used');
   });
 });
+
+describe('the bundles of the npm scripts', () => {
+  const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
+  const entries = [...new Set(Object.values(scripts).flatMap((command) => [...command.matchAll(/node scripts\/run\.js (?:--prepare )?(\S+\.ts)/g)].map((m) => m[1])))];
+
+  test('every TypeScript command goes through the runner', () => {
+    expect(entries).toEqual(expect.arrayContaining(['main.ts', 'tools/validate/cli.ts', 'tools/connectivity/cli.ts', 'tools/bench.ts']));
+    expect(Object.values(scripts).filter((c) => /build\/|ts-node|tsc -p \. &&/.test(c) && !c.includes('jest'))).toEqual([]);
+  });
+
+  // In a bundle every module shares one `module`, so a `require.main === module` guard in any bundled module
+  // but the entry would run that module's command too (publish printed diff's usage error).
+  test.each(entries)('%s bundles no other command (its main guard would fire)', (entry) => {
+    const { BUILD_OPTIONS } = require(path.join(ROOT, 'scripts/bundle.js'));
+    const result = require('esbuild').buildSync({ ...BUILD_OPTIONS, absWorkingDir: ROOT, entryPoints: [entry], outfile: path.join(os.tmpdir(), 'unused.js'), metafile: true, write: false });
+    const guarded = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules') && /require\.main === module/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+    expect(guarded.filter((f) => f !== entry)).toEqual([]);
+  });
+});
