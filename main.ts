@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Wiring only: arguments → synthesize (load and validate config, build charts, render, gate, write).
 import * as path from 'path';
-import { ConfigError } from './lib/config/load';
+import { ConfigError, formatProblem } from './lib/config/load';
 import { GateError, synthesize } from './tools/synth/synthesize';
 
 // Config and output live in the project, whatever the working directory (main.js runs from build/).
@@ -38,6 +38,7 @@ try {
     outdir: args.outdir,
     validate: args.validate,
   });
+  for (const warning of result.warnings) console.error(`warning: ${formatProblem(warning)}`);
   console.log(`synthesized ${result.environments.join(', ')} into ${path.relative(process.cwd(), args.outdir) || '.'}/ (${result.files.size} files)`);
 } catch (err) {
   if (err instanceof ConfigError || err instanceof GateError) {

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ErrorObject } from 'ajv';
 import * as yaml from 'js-yaml';
 import schema from './schema.json';
+import { legacyKeysOf, migrateLegacyKeys } from './legacy-keys';
 import { checkSemantics } from './semantics';
 import { EnvironmentConfig } from './types.generated';
 // The schema compiled ahead of time (scripts/gen-config.js) with allErrors, useDefaults (ajv fills
@@ -29,8 +30,11 @@ export function formatProblem(problem: ConfigProblem): string {
   return problem.path ? `${problem.file}: ${problem.path}: ${problem.message}` : `${problem.file}: ${problem.message}`;
 }
 
-/** Parses and validates one environment file; throws ConfigError listing every problem. */
-export function loadEnvironment(file: string): EnvironmentConfig {
+/**
+ * Parses and validates one environment file; throws ConfigError listing every problem. Keys of earlier
+ * versions that are still read add a warning (what to write instead) to `warnings`.
+ */
+export function loadEnvironment(file: string, warnings: ConfigProblem[] = []): EnvironmentConfig {
   const display = path.relative(process.cwd(), file) || file;
   let text: string;
   try {
@@ -38,11 +42,11 @@ export function loadEnvironment(file: string): EnvironmentConfig {
   } catch (err) {
     throw new ConfigError([{ file: display, path: '', message: `cannot read file (${(err as NodeJS.ErrnoException).code})` }]);
   }
-  return parseEnvironment(display, text);
+  return parseEnvironment(display, text, warnings);
 }
 
 /** Validates config text already read; `file` names it in messages. */
-export function parseEnvironment(file: string, text: string): EnvironmentConfig {
+export function parseEnvironment(file: string, text: string, warnings: ConfigProblem[] = []): EnvironmentConfig {
   let document: unknown;
   try {
     document = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA });
@@ -54,24 +58,27 @@ export function parseEnvironment(file: string, text: string): EnvironmentConfig 
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     throw new ConfigError([{ file, path: '', message: 'expected a mapping of settings at the top level' }]);
   }
+  const legacy = legacyKeysOf(document);
   const validate = validateSchema as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
   if (!validate(document)) {
     throw new ConfigError(schemaProblems(file, document, validate.errors ?? []));
   }
   const config = document as EnvironmentConfig;
-  const problems = checkSemantics(config).map((p) => ({ file, ...p }));
+  const migrated = migrateLegacyKeys(config, legacy);
+  warnings.push(...migrated.warnings.map((p) => ({ file, ...p })));
+  const problems = [...migrated.problems, ...checkSemantics(config)].map((p) => ({ file, ...p }));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
 
-/** Loads several environments and checks that their output folders do not collide. */
-export function loadEnvironments(files: readonly string[]): EnvironmentConfig[] {
+/** Loads several environments and checks that their output folders do not collide; warnings go to `warnings`. */
+export function loadEnvironments(files: readonly string[], warnings: ConfigProblem[] = []): EnvironmentConfig[] {
   const problems: ConfigProblem[] = [];
   const configs: EnvironmentConfig[] = [];
   const owners = new Map<string, string>();
   for (const file of files) {
     try {
-      const config = loadEnvironment(file);
+      const config = loadEnvironment(file, warnings);
       const owner = owners.get(config.name);
       if (owner) {
         problems.push({ file, path: 'name', message: `"${config.name}" is already used by ${owner}; each environment needs its own name` });

@@ -43,8 +43,11 @@ export interface EdgeRequestMetrics {
   readonly target: string;
   /** Counter of answered requests with the HTTP status code in `statusLabel`. */
   readonly requests: { readonly metric: string; readonly statusLabel: string; readonly matchers: readonly string[] };
-  /** Histogram (`_bucket`) of request durations with the same status label; `unitSeconds` 0.001 when it counts milliseconds. */
-  readonly duration: { readonly metric: string; readonly matchers: readonly string[]; readonly unitSeconds: number };
+  /**
+   * Histogram (`_bucket`) of request durations; `unitSeconds` 0.001 when it counts milliseconds; `statusLabel`
+   * when it is labelled with the status code (then rate-limited requests are left out).
+   */
+  readonly duration: { readonly metric: string; readonly matchers: readonly string[]; readonly unitSeconds: number; readonly statusLabel?: string };
 }
 
 /**
@@ -102,7 +105,8 @@ export function alertDefinitions(context: AppContext, targets: AlertTargets, t: 
       threshold: THRESHOLD('errorRatio'),
     });
     const d = edge.duration;
-    const p95 = `histogram_quantile(0.95, sum by (le) (rate(${sel(d.metric, ...d.matchers, ne(statusLabel, RATE_LIMITED_STATUS))}[5m])))`;
+    const durationMatchers = d.statusLabel ? [...d.matchers, ne(d.statusLabel, RATE_LIMITED_STATUS)] : d.matchers;
+    const p95 = `histogram_quantile(0.95, sum by (le) (rate(${sel(d.metric, ...durationMatchers)}[5m])))`;
     alerts.push({
       alert: 'PembayaranWebLatencyHigh',
       expr: d.unitSeconds === 1 ? `${p95} > ${t.latencySeconds}` : `${p95} * ${d.unitSeconds} > ${t.latencySeconds}`,

@@ -6,7 +6,7 @@ import { AlertDefinition, alertDefinitions, AlertTargets, AlertThresholds } from
 import { AppContext } from '../core/app-context';
 import { ObservabilityConfig, Resources } from '../config/types.generated';
 import { DatabaseBackup } from './database-backup';
-import { ingressNginxRequestMetrics } from '../edge/ingress-nginx';
+import type { Edge } from '../edge/edge-routes';
 import { DEFAULT_RESOURCES, PORTS, PROBES } from '../core/defaults';
 import { ImageRef, imageRef } from '../core/image';
 import { NotificationService } from '../notifications/fastapi';
@@ -272,6 +272,8 @@ export interface ObservabilityProps {
   readonly waGateway?: WhatsAppGateway;
   readonly backup?: DatabaseBackup;
   readonly networkPolicies?: NetworkPolicies;
+  /** The public edge, whose request metrics the web error and latency alerts read. @default - no such alerts */
+  readonly edge?: Pick<Edge, 'requestMetrics'>;
 }
 
 /**
@@ -320,7 +322,7 @@ export class Observability extends Construct {
         monitorLabels: config.monitorLabels,
         runbookBaseUrl: a.runbookBaseUrl,
         targets: () => ({
-          edge: ingressNginxRequestMetrics(context.namespace, a.ingressNamespaceLabel, [props.web.deploymentName]),
+          edge: props.edge?.requestMetrics(a.ingressNamespaceLabel),
           deployments: [
             {
               alert: 'PembayaranWebDown',

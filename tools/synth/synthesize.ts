@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { buildApp } from '../../charts';
-import { findEnvironmentFiles, loadEnvironments } from '../../lib/config/load';
+import { ConfigProblem, findEnvironmentFiles, loadEnvironments } from '../../lib/config/load';
 import { Finding, formatTable, validateManifests } from '../validate';
 import { renderManifests, RenderedFiles, toFiles } from './render';
 import { writeOutput } from './write';
@@ -29,6 +29,8 @@ export class GateError extends Error {
 export interface SynthResult {
   readonly environments: string[];
   readonly files: RenderedFiles;
+  /** Config keys of earlier versions that were read, each with what to write instead. */
+  readonly warnings: readonly ConfigProblem[];
 }
 
 /**
@@ -38,7 +40,8 @@ export interface SynthResult {
 export function synthesize(options: SynthOptions): SynthResult {
   const partial = options.configFiles !== undefined && options.configFiles.length > 0;
   const files = partial ? options.configFiles! : findEnvironmentFiles(options.configDir ?? 'config');
-  const configs = loadEnvironments(files.map((f) => path.resolve(f)));
+  const warnings: ConfigProblem[] = [];
+  const configs = loadEnvironments(files.map((f) => path.resolve(f)), warnings);
   // The argocd folder describes every environment, so it is (re)built only when all of them are.
   const manifests = renderManifests(buildApp(configs, { argocd: !partial }));
   const environments = configs.map((c) => c.name);
@@ -48,5 +51,5 @@ export function synthesize(options: SynthOptions): SynthResult {
   }
   const rendered = toFiles(manifests);
   if (!options.dryRun) writeOutput(options.outdir, rendered, partial ? environments : undefined);
-  return { environments, files: rendered };
+  return { environments, files: rendered, warnings };
 }
