@@ -7,12 +7,12 @@ import { NotificationService } from './notifications/fastapi';
 import { imageVersion } from './core/image';
 import { LaravelRuntime } from './laravel/laravel-runtime';
 import { LaravelSettings, serviceUrl } from './laravel/laravel-settings';
-import { LaravelWeb } from './laravel/laravel-web';
+import { LaravelWeb, WEB_COMPONENT } from './laravel/laravel-web';
 import { defaultTlsSecretName, edgeRoutes } from './edge/edge-routes';
 import { WebEdge } from './edge/web-edge';
 import { AppNamespace } from './core/namespace';
 import { NetworkPolicies } from './network/network-policies';
-import { Observability } from './operations/observability';
+import { Observability, phpFpmBusyProcessesQuery } from './operations/observability';
 import { PORTS } from './core/defaults';
 import { QueueWorkerPool } from './laravel/queue-workers';
 import { LaravelScheduler } from './laravel/scheduler';
@@ -76,7 +76,7 @@ export class PembayaranStack extends Construct {
         port: config.database.port ?? DATABASE_PORTS[config.database.connection],
         name: config.database.name,
       },
-      redis: { host: config.redis.host, port: config.redis.port, prefix: this.redisPrefix },
+      redis: { host: config.redis.host, port: config.redis.port, database: config.redis.database, prefix: this.redisPrefix },
       objectStorage: config.objectStorage,
       notificationServiceUrl: serviceUrl(context, 'fastapi', PORTS.fastapi),
       waGatewayUrl: config.waGateway.allowFromLaravel ? serviceUrl(context, 'wa-gateway', PORTS.waGateway) : undefined,
@@ -99,7 +99,17 @@ export class PembayaranStack extends Construct {
       readinessPath: web.readinessPath,
       drainSeconds: web.drainSeconds,
       requestTimeoutSeconds: web.requestTimeoutSeconds,
-      autoscaling: web.autoscaling,
+      autoscaling: {
+        ...web.autoscaling,
+        phpFpm:
+          web.autoscaling.phpFpm.enabled && web.autoscaling.phpFpm.prometheusAddress
+            ? {
+                targetUtilization: web.autoscaling.phpFpm.targetUtilization,
+                prometheusAddress: web.autoscaling.phpFpm.prometheusAddress,
+                busyProcessesQuery: phpFpmBusyProcessesQuery(context.namespace, context.name(WEB_COMPONENT)),
+              }
+            : undefined,
+      },
       maxUnavailable: web.maxUnavailable,
       trustedProxies: config.laravel.trustedProxies,
       readinessHost: config.laravel.host,
@@ -145,8 +155,11 @@ export class PembayaranStack extends Construct {
       replicas: wa.replicas,
       sessionPath: wa.sessionPath,
       storage: wa.storage,
-      probe: wa.probe,
+      probes: wa.probes,
       shmSize: wa.shmSize,
+      home: wa.home,
+      chromiumFlags: wa.chromiumFlags,
+      sessionBackup: wa.sessionBackup,
       logLevel: wa.logLevel,
       retry: wa.retry,
       env: wa.env,
@@ -196,7 +209,7 @@ export class PembayaranStack extends Construct {
         config: observability,
         web: this.web,
         workers: () => this.workers,
-        redis: { address: `${config.redis.host}:${config.redis.port}`, prefix: this.redisPrefix },
+        redis: { address: `${config.redis.host}:${config.redis.port}`, database: config.redis.database, prefix: this.redisPrefix },
         scheduler: this.scheduler,
         migration: this.migration,
         notificationService: this.notificationService,
@@ -283,6 +296,7 @@ export class PembayaranStack extends Construct {
             cooldownPeriod: pool.autoscaling.cooldownPeriod,
             pollingInterval: pool.autoscaling.pollingInterval,
             redisAddress: `${this.config.redis.host}:${this.config.redis.port}`,
+            redisDatabase: this.config.redis.database,
             redisPrefix: this.redisPrefix,
           }
         : undefined,

@@ -136,3 +136,16 @@ export function withIngressEdge(name: string, change?: (doc: any) => void): Envi
     }),
   );
 }
+
+/** Bounds and CPU target of a Deployment's autoscaler, whether a HorizontalPodAutoscaler or a KEDA ScaledObject. */
+export function autoscalerOf(objects: readonly K8sObject[], deployment: string): { kind: string; min: number; max: number; cpuUtilization: number } {
+  const found = objects.filter((o) => ['HorizontalPodAutoscaler', 'ScaledObject'].includes(o.kind) && o.spec.scaleTargetRef.name === deployment);
+  if (found.length !== 1) throw new Error(`expected one autoscaler of ${deployment}, found ${found.length}`);
+  const [a] = found;
+  if (a.kind === 'HorizontalPodAutoscaler') {
+    const cpu = a.spec.metrics.find((m: any) => m.resource?.name === 'cpu');
+    return { kind: a.kind, min: a.spec.minReplicas, max: a.spec.maxReplicas, cpuUtilization: cpu.resource.target.averageUtilization };
+  }
+  const cpu = a.spec.triggers.find((t: any) => t.type === 'cpu');
+  return { kind: a.kind, min: a.spec.minReplicaCount, max: a.spec.maxReplicaCount, cpuUtilization: Number(cpu.metadata.value) };
+}

@@ -57,12 +57,23 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
     }
   }
 
+  if ('REDIS_DB' in config.laravel.env) {
+    add('laravel.env.REDIS_DB', 'sets the Redis database behind the queue exporter and KEDA triggers, which would keep reading database 0: set redis.database instead');
+  }
+
   for (const service of ['fastapi', 'waGateway'] as const) {
     const type = config[service].serviceType;
     if (type !== 'ClusterIP') {
       const port = service === 'fastapi' ? 8001 : 3001;
       add(`${service}.serviceType`, `is ${type}; port ${port} must stay inside the cluster (Laravel reaches it through the ClusterIP Service): set ClusterIP`);
     }
+  }
+  const waProbes = config.waGateway.probes;
+  if (waProbes.liveness.type === 'http' && waProbes.readiness.type === 'http' && waProbes.liveness.path === waProbes.readiness.path) {
+    add(
+      'waGateway.probes.liveness.path',
+      `is ${waProbes.liveness.path}, the readiness path; a logged-out session would fail liveness and restart the gateway in a loop while an operator scans the QR code: use a path that does not consult the session, or type tcp`,
+    );
   }
   if (config.waGateway.replicas > 1) {
     add('waGateway.replicas', `is ${config.waGateway.replicas}; a WhatsApp session can be open in only one process: set 1`);
@@ -83,6 +94,12 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
   }
   if (web.maxUnavailable >= web.replicas && production) {
     add('web.maxUnavailable', `is ${web.maxUnavailable} with ${web.replicas} replicas; a drain could take the whole site down: raise web.replicas`);
+  }
+  const fpmScaling = web.autoscaling.phpFpm;
+  if (fpmScaling.enabled) {
+    if (!web.autoscaling.enabled) add('web.autoscaling.phpFpm.enabled', 'is true but web.autoscaling.enabled is false: enable autoscaling, or turn the php-fpm trigger off');
+    if (!fpmScaling.prometheusAddress) add('web.autoscaling.phpFpm.prometheusAddress', 'is missing; KEDA needs the Prometheus URL to read php-fpm saturation, e.g. http://prometheus-operated.monitoring.svc:9090');
+    if (!config.observability.metrics.enabled) add('web.autoscaling.phpFpm.enabled', 'is true but observability.metrics.enabled is false: the php-fpm exporter the trigger reads would not run');
   }
   const fpm = web.phpFpm;
   if (fpm.minSpareServers > fpm.maxSpareServers || fpm.startServers < fpm.minSpareServers || fpm.startServers > fpm.maxSpareServers || fpm.maxSpareServers > fpm.maxChildren) {

@@ -194,6 +194,10 @@ export interface RedisConfig {
    */
   port: number;
   /**
+   * REDIS_DB: database of the default connection, which holds the queues. The queue-depth exporter and the KEDA triggers read the same one.
+   */
+  database: number;
+  /**
    * REDIS_PREFIX; queue lists are <prefix>queues:<queue>. Default: <appName>_database_.
    */
   prefix?: string;
@@ -344,6 +348,23 @@ export interface WebConfig {
      * Average memory utilization target, percent of requests. Default: memory not used.
      */
     targetMemoryUtilization?: number;
+    /**
+     * php-fpm saturation as a scaling signal, through KEDA.
+     */
+    phpFpm: {
+      /**
+       * Also scale on php-fpm saturation (busy children per pod against pm.max_children), which I/O-bound payment calls reach at low CPU. The autoscaler is then a KEDA ScaledObject with cpu (and memory) triggers and a prometheus trigger, instead of a HorizontalPodAutoscaler. Needs KEDA, the php-fpm exporter (observability.metrics.enabled) and prometheusAddress.
+       */
+      enabled: boolean;
+      /**
+       * Busy php-fpm children per pod to aim for, percent of web.phpFpm.maxChildren.
+       */
+      targetUtilization: number;
+      /**
+       * Prometheus base URL the KEDA operator queries, e.g. http://prometheus-operated.monitoring.svc:9090. Required when enabled. Default: none.
+       */
+      prometheusAddress?: string;
+    };
   };
   /**
    * PodDisruptionBudget maxUnavailable.
@@ -723,27 +744,77 @@ export interface WaGatewayConfig {
      */
     storageClassName?: string;
     /**
-     * PVC access mode.
+     * PVC access mode. ReadWriteOncePod lets exactly one pod in the cluster mount the volume, so even two pods on one node during a replacement cannot both open the session; it needs a CSI driver and Kubernetes 1.27+ (beta, on by default; GA in 1.29). ReadWriteOnce for in-tree or non-CSI storage.
      */
     accessMode: 'ReadWriteOnce' | 'ReadWriteOncePod' | 'ReadWriteMany';
   };
   /**
-   * Readiness and liveness probe.
+   * Cluster backup of the session volume (Velero).
    */
-  probe: {
+  sessionBackup: {
     /**
-     * HTTP GET on `path`, or a TCP connect.
+     * Velero file-system backup annotations on the pod: backup.velero.io/backup-volumes names the session volume, backup.velero.io/backup-volumes-excludes the scratch volumes (so it works with opt-in and opt-out Velero installs).
      */
-    type: 'http' | 'tcp';
+    velero: boolean;
     /**
-     * HTTP probe path.
+     * Extra labels on the session PVC and the pod, for a backup Schedule that selects by label.
      */
-    path: string;
+    labels: {
+      [k: string]: string;
+    };
+  };
+  /**
+   * Probes, separate for readiness and liveness.
+   */
+  probes: {
+    /**
+     * Readiness: may fail while the session is logged out (no traffic then); it never restarts the pod.
+     */
+    readiness: {
+      /**
+       * HTTP GET on `path`, or a TCP connect to the port.
+       */
+      type: 'http' | 'tcp';
+      /**
+       * HTTP probe path.
+       */
+      path: string;
+    };
+    /**
+     * Liveness and startup: must not depend on the session, or a logged-out session restarts the gateway in a loop while an operator scans the QR code. TCP by default; an HTTP path only if the gateway answers it without consulting the session.
+     */
+    liveness: {
+      /**
+       * HTTP GET on `path`, or a TCP connect to the port.
+       */
+      type: 'http' | 'tcp';
+      /**
+       * HTTP probe path.
+       */
+      path: string;
+    };
   };
   /**
    * Memory-backed /dev/shm for Chromium-based gateways.
    */
   shmSize: string;
+  /**
+   * Writable home directory.
+   */
+  home: {
+    /**
+     * HOME of the gateway, on a writable emptyDir: Chromium writes its profile defaults, crash reports and caches there (XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_DATA_HOME and XDG_STATE_HOME are set under it) on a read-only root filesystem.
+     */
+    path: string;
+    /**
+     * Size limit of that emptyDir.
+     */
+    sizeLimit: string;
+  };
+  /**
+   * CHROMIUM_FLAGS (space-joined) for the gateway to pass to its browser. --no-sandbox: Pod Security restricted forbids the setuid sandbox and the runtime default seccomp profile blocks the user-namespace one; the pod itself is the sandbox (non-root, no capabilities, seccomp, read-only root).
+   */
+  chromiumFlags: string[];
   /**
    * Service type. Only ClusterIP is accepted: the port must never leave the cluster.
    */
@@ -901,13 +972,21 @@ export interface ObservabilityConfig {
      */
     oldestJobSeconds: number;
     /**
-     * CPU/memory use against limits that alerts.
+     * Memory use against the memory limit, and CPU use against the CPU limit where one is set, that alerts.
      */
     saturation: number;
+    /**
+     * Share of CFS periods in which a container with a CPU limit was throttled that alerts (cAdvisor).
+     */
+    cpuThrottling: number;
     /**
      * Hours since the last successful backup that alerts.
      */
     backupMaxAgeHours: number;
+    /**
+     * Hours since the last successful restore check (backup.restoreCheck) that alert.
+     */
+    restoreCheckMaxAgeHours: number;
     /**
      * Container restarts within 30 minutes that alert (restart loop).
      */

@@ -14,6 +14,8 @@ export interface WorkloadPodProps {
   readonly initContainers?: readonly ContainerSpec[];
   readonly volumes?: readonly Volume[];
   readonly annotations?: Readonly<Record<string, string>>;
+  /** Extra pod labels, never part of a selector. @default - the recommended labels only */
+  readonly labels?: Readonly<Record<string, string>>;
   readonly extra?: HardenedPodSpecProps['extra'];
 }
 
@@ -30,6 +32,7 @@ export class WorkloadPod extends Construct {
   private readonly initContainers: readonly ContainerSpec[];
   private readonly volumes: Volume[];
   private readonly annotations: Readonly<Record<string, string>>;
+  private readonly labels: Readonly<Record<string, string>>;
   private readonly extra: HardenedPodSpecProps['extra'];
 
   constructor(scope: Construct, id: string, props: WorkloadPodProps) {
@@ -41,6 +44,7 @@ export class WorkloadPod extends Construct {
     this.initContainers = [...(props.initContainers ?? [])];
     this.volumes = [...(props.volumes ?? [])];
     this.annotations = { ...props.annotations };
+    this.labels = { ...props.labels };
     this.extra = props.extra;
 
     new KubeServiceAccount(this, 'ServiceAccount', {
@@ -69,7 +73,7 @@ export class WorkloadPod extends Construct {
     return {
       metadata: Lazy.any({
         produce: () => ({
-          labels: this.context.labels(this.component),
+          labels: { ...this.labels, ...this.context.labels(this.component) },
           ...(Object.keys(this.annotations).length ? { annotations: sortedByKey(this.annotations) } : {}),
         }),
       }),

@@ -40,7 +40,7 @@ export interface LaravelSettingsProps {
   readonly trustedProxies: string;
   readonly corsAllowedOrigins: readonly string[];
   readonly database: { readonly connection: 'mysql' | 'pgsql'; readonly host: string; readonly port: number; readonly name: string };
-  readonly redis: { readonly host: string; readonly port: number; readonly prefix: string };
+  readonly redis: { readonly host: string; readonly port: number; readonly database: number; readonly prefix: string };
   readonly objectStorage: {
     readonly bucket: string;
     readonly region: string;
@@ -143,6 +143,7 @@ function laravelEnvironment(props: LaravelSettingsProps): Record<string, string>
     REDIS_CLIENT: 'phpredis',
     REDIS_HOST: props.redis.host,
     REDIS_PORT: String(props.redis.port),
+    REDIS_DB: String(props.redis.database),
     REDIS_PREFIX: props.redis.prefix,
     FILESYSTEM_DISK: 's3',
     AWS_DEFAULT_REGION: s3.region,

@@ -34,6 +34,8 @@ export interface QueueWorkerPoolProps {
     readonly cooldownPeriod: number;
     readonly pollingInterval: number;
     readonly redisAddress: string;
+    /** Redis database of the queues (REDIS_DB). */
+    readonly redisDatabase: number;
     /** Laravel's Redis key prefix: queue lists are `<prefix>queues:<queue>`. */
     readonly redisPrefix: string;
   };
@@ -120,6 +122,7 @@ export class QueueWorkerPool extends Construct {
             address: scaling.redisAddress,
             listName: `${scaling.redisPrefix}queues:${queue}`,
             listLength: String(scaling.listLength),
+            databaseIndex: String(scaling.redisDatabase),
           },
         })),
       },

@@ -11,8 +11,17 @@ import { ConfigProblem, formatProblem, parseEnvironment } from '../../../lib/con
 import { find, objectsOf, rejectionsOf, ROOT, withChanges } from '../../helpers';
 
 const BEFORE = path.join(__dirname, 'fixtures', 'before-edge');
-/** The shipped configs and two of their objects as they were before web.edge existed. */
+/** Two objects of production as they were synthesized before web.edge existed. */
 const before = (file: string) => fs.readFileSync(path.join(BEFORE, file), 'utf8');
+/** The shipped configs as they were written before web.edge: production with web.ingress, staging with no edge key at all. */
+const LEGACY: Record<string, string> = {
+  'production.yaml': withChanges('production', (d) => {
+    delete d.web.edge;
+    d.web.ingress = { rateLimitRps: 30 };
+  }),
+  'staging.yaml': withChanges('staging', (d) => delete d.web.edge),
+};
+const legacy = (file: string) => LEGACY[file];
 
 function problemsOf(text: string, file = 'config/test.yaml'): string[] {
   return rejectionsOf(file, text).map(formatProblem);
@@ -24,7 +33,7 @@ const edgeChange = (env: string, change: (edge: any, doc: any) => void) => withC
 describe('configs written before web.edge', () => {
   test('web.ingress is read as the same ingress-nginx Ingress, with a warning that says what to write instead', () => {
     const warnings: ConfigProblem[] = [];
-    const config = parseEnvironment('config/production.yaml', before('production.yaml'), warnings);
+    const config = parseEnvironment('config/production.yaml', legacy('production.yaml'), warnings);
     expect(warnings.map(formatProblem)).toEqual([
       'config/production.yaml: web.ingress: is deprecated and read as the same ingress-nginx Ingress as before; replace it with web.edge: {kind: ingress, rateLimitRps: 30}, ' +
         'or move to Gateway API with web.edge.kind: gateway (ingress-nginx is unmaintained since March 2026; docs/deployment-guide.md, "Moving from ingress-nginx")',
@@ -64,15 +73,15 @@ describe('configs written before web.edge', () => {
 
   test('the replacement the warning suggests loads to the same objects, without a warning', () => {
     const warnings: ConfigProblem[] = [];
-    const legacy = parseEnvironment('config/production.yaml', before('production.yaml'), warnings);
+    const fromLegacy = parseEnvironment('config/production.yaml', legacy('production.yaml'), warnings);
     const suggested = /replace it with web\.edge: (\{.*?\}), or move/.exec(warnings[0].message)![1];
-    const doc = yaml.load(before('production.yaml')) as any;
+    const doc = yaml.load(legacy('production.yaml')) as any;
     delete doc.web.ingress;
     doc.web.edge = yaml.load(suggested);
     const again: ConfigProblem[] = [];
     const replaced = parseEnvironment('config/production.yaml', yaml.dump(doc), again);
     expect(again).toEqual([]);
-    expect(objectsOf(replaced)).toEqual(objectsOf(legacy));
+    expect(objectsOf(replaced)).toEqual(objectsOf(fromLegacy));
   });
 
   test('web.ingress beside web.edge is refused rather than silently ignored', () => {
@@ -82,7 +91,7 @@ describe('configs written before web.edge', () => {
 
   test('a config without any edge key is not switched to Gateway API behind its back: the loader says what to choose', () => {
     // The staging config of before relied on the default Ingress entirely.
-    expect(problemsOf(before('staging.yaml'), 'config/staging.yaml')).toEqual([
+    expect(problemsOf(legacy('staging.yaml'), 'config/staging.yaml')).toEqual([
       'config/staging.yaml: web.edge.gateway.parentRefs: is empty; web.edge.kind gateway (the default) needs the Gateway listener(s) to attach to (name, namespace, sectionName), ' +
         'or create: true to emit a Gateway; set web.edge.kind: ingress to keep an Ingress',
     ]);
@@ -92,7 +101,7 @@ describe('configs written before web.edge', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-legacy-'));
     try {
       const file = path.join(dir, 'production.yaml');
-      fs.writeFileSync(file, before('production.yaml'));
+      fs.writeFileSync(file, legacy('production.yaml'));
       const result = spawnSync('node', [path.join(ROOT, 'build', 'main.js'), '--config', file, '--outdir', path.join(dir, 'dist')], { cwd: dir, encoding: 'utf8' });
       expect(result.stderr).toMatch(/^warning: production\.yaml: web\.ingress: is deprecated and read as the same ingress-nginx Ingress as before; replace it with web\.edge: \{kind: ingress, rateLimitRps: 30\}/);
       expect(result.status).toBe(0);
