@@ -56,6 +56,7 @@ export class PembayaranStack extends Construct {
       environment: config.name,
       version: imageVersion(config.laravel.image),
       podIdentity: config.podSecurity,
+      reloadOnSecretChange: config.secrets.restartOnRotation,
     }));
 
     new AppNamespace(this, 'Namespace', context);
@@ -83,6 +84,7 @@ export class PembayaranStack extends Construct {
       extraEnv: config.laravel.env,
       secretStore: config.secrets.store,
       secretRefreshInterval: config.secrets.refreshInterval,
+      secretFetch: config.secrets.fetch,
       remoteKey: config.secrets.remoteKey,
       secretRefs: { ...config.secrets.remoteRefs, ...config.laravel.secretEnv },
     });
@@ -312,6 +314,7 @@ export class PembayaranStack extends Construct {
       component,
       store: this.config.secrets.store,
       refreshInterval: this.config.secrets.refreshInterval,
+      fetch: this.config.secrets.fetch,
       variables: resolveRemoteRefs([], variables, this.config.secrets.remoteKey),
     });
   }

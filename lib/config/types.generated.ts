@@ -268,6 +268,14 @@ export interface SecretsConfig {
    * How often ESO re-reads the store.
    */
   refreshInterval: string;
+  /**
+   * How ESO reads the store. `extract`: one provider call per remote key (dataFrom.extract, each remote key rewritten into its own key prefix, and a template that keeps only the listed variables in the Secret), for stores whose secrets are JSON objects: AWS Secrets Manager, Vault KV, GCP Secret Manager and Azure Key Vault with JSON values. `perKey`: one data entry, and one provider call, per variable: for stores holding one value per secret. Properties that are not identifiers are always read per key.
+   */
+  fetch: 'perKey' | 'extract';
+  /**
+   * Annotate every Deployment with secret.reloader.stakater.com/reload listing the Secrets its pods read, so Stakater Reloader rolls it when ESO writes a changed value (a rotated database password). Needs Reloader in the cluster, with reloadStrategy annotations under Argo CD. CronJobs and Jobs read the new value at their next run.
+   */
+  restartOnRotation: boolean;
   remoteRefs: SecretEnv;
 }
 /**

@@ -4,7 +4,11 @@ import { KubeServiceAccount, PodSpec, PodTemplateSpec, Volume } from '../../impo
 import { AppContext } from './app-context';
 import { sortedByKey } from './containers';
 import { ContainerSpec, hardenedPodSpec, HardenedPodSpecProps } from './pod-security';
+import { secretNamesOf } from './secret-environment';
 import { SyncWave } from './sync-waves';
+
+/** Stakater Reloader rolls a Deployment when one of the Secrets named here changes. */
+export const RELOADER_SECRET_ANNOTATION = 'secret.reloader.stakater.com/reload';
 
 export interface WorkloadPodProps {
   readonly context: AppContext;
@@ -61,6 +65,17 @@ export class WorkloadPod extends Construct {
   addVolume(volume: Volume): void {
     if (this.volumes.some((v) => v.name === volume.name)) throw new Error(`${this.component} already has a volume named ${volume.name}`);
     this.volumes.push(volume);
+  }
+
+  /**
+   * Annotations for the Deployment that runs this pod: with `reloadOnSecretChange`, the Secrets the pod reads
+   * (read at synthesis, so sidecars added later count) for Stakater Reloader.
+   * @see https://github.com/stakater/Reloader
+   */
+  deploymentAnnotations(): Record<string, string> {
+    if (!this.context.reloadOnSecretChange) return {};
+    const names = Lazy.any({ produce: () => secretNamesOf(this.spec()).join(',') || undefined });
+    return { [RELOADER_SECRET_ANNOTATION]: names as unknown as string };
   }
 
   /** Selector labels of this component. */

@@ -4,7 +4,7 @@ import { AppContext } from '../core/app-context';
 import { checksumOf } from '../core/checksum';
 import { sortedByKey } from '../core/containers';
 import { APP_ROOT } from '../core/defaults';
-import { resolveRemoteRefs, SecretEnvironment, SecretStoreRef } from '../core/secret-environment';
+import { resolveRemoteRefs, SecretEnvironment, SecretFetch, SecretStoreRef } from '../core/secret-environment';
 import { SyncWave } from '../core/sync-waves';
 
 /** Laravel's secret variables; each comes from the secret manager, never from a file in git. */
@@ -56,6 +56,8 @@ export interface LaravelSettingsProps {
   readonly extraEnv: Readonly<Record<string, string>>;
   readonly secretStore: SecretStoreRef;
   readonly secretRefreshInterval: string;
+  /** @default 'perKey' */
+  readonly secretFetch?: SecretFetch;
   readonly remoteKey: string;
   /** Remaps and additions of secret variables. */
   readonly secretRefs: Readonly<Record<string, { key?: string; property?: string }>>;
@@ -88,6 +90,7 @@ export class LaravelSettings extends Construct {
       component: 'laravel',
       store: props.secretStore,
       refreshInterval: props.secretRefreshInterval,
+      fetch: props.secretFetch,
       variables: resolveRemoteRefs(LARAVEL_SECRET_VARIABLES, props.secretRefs, props.remoteKey),
     });
   }

@@ -183,7 +183,7 @@ export class LaravelWeb extends Construct {
     });
 
     new KubeDeployment(this, 'Deployment', {
-      metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS }),
+      metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         // With an autoscaler the replica count is its business; writing it here would fight it on every sync.
         ...(props.autoscaling.enabled ? {} : { replicas: props.replicas }),

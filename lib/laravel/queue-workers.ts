@@ -86,7 +86,7 @@ export class QueueWorkerPool extends Construct {
     });
 
     new KubeDeployment(this, 'Deployment', {
-      metadata: context.metadata(this.deploymentName, this.component, { wave: SyncWave.WORKLOADS }),
+      metadata: context.metadata(this.deploymentName, this.component, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         ...(props.autoscaling ? {} : { replicas: props.replicas }),
         revisionHistoryLimit: 5,

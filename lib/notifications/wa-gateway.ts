@@ -159,7 +159,7 @@ export class WhatsAppGateway extends Construct {
     });
 
     new KubeDeployment(this, 'Deployment', {
-      metadata: context.metadata(this.deploymentName, WA_GATEWAY_COMPONENT, { wave: SyncWave.WORKLOADS }),
+      metadata: context.metadata(this.deploymentName, WA_GATEWAY_COMPONENT, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         replicas: props.replicas,
         revisionHistoryLimit: 5,

@@ -179,7 +179,7 @@ export class QueueMetrics extends Construct {
     this.pod = new WorkloadPod(this, 'Pod', { context, component: QUEUE_METRICS_COMPONENT, containers: [exporter] });
 
     new KubeDeployment(this, 'Deployment', {
-      metadata: context.metadata(this.deploymentName, QUEUE_METRICS_COMPONENT, { wave: SyncWave.WORKLOADS }),
+      metadata: context.metadata(this.deploymentName, QUEUE_METRICS_COMPONENT, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         replicas: 1,
         revisionHistoryLimit: 5,

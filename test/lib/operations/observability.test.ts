@@ -3,6 +3,7 @@ import * as path from 'path';
 import { alertDefinitions, alertPrefix } from '../../../lib/operations/alert-rules';
 import { ingressNginxRequestMetrics } from '../../../lib/edge/ingress-nginx';
 import { AppContext } from '../../../lib/core/app-context';
+import { secretKeysOf } from '../core/eso';
 import { EnvironmentConfig } from '../../../lib/config/types.generated';
 import { DEFAULT_RESOURCES, PORTS } from '../../../lib/core/defaults';
 import { imageRef } from '../../../lib/core/image';
@@ -230,7 +231,7 @@ describe('PromQL structural check', () => {
 describe('Sentry', () => {
   const objects = shippedObjects('production');
   test('the Laravel secret carries SENTRY_LARAVEL_DSN and the FastAPI secret SENTRY_DSN by default', () => {
-    const keys = (name: string) => find(objects, 'ExternalSecret', name).spec.data.map((d: any) => d.secretKey);
+    const keys = (name: string) => secretKeysOf(find(objects, 'ExternalSecret', name));
     expect(keys('pembayaran-laravel')).toContain('SENTRY_LARAVEL_DSN');
     expect(keys('pembayaran-fastapi')).toContain('SENTRY_DSN');
   });
