@@ -1,23 +1,41 @@
 /* Generated from lib/config/schema.json by `npm run gen:config`. Do not edit. */
 
 /**
+ * A DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit.
+ */
+export type Dns1123Label = string;
+/**
+ * An http:// or https:// URL with a host and without credentials.
+ */
+export type HttpUrl = string;
+/**
+ * A web origin: http(s)://host[:port], without a path or credentials.
+ */
+export type Origin = string;
+/**
+ * An IPv4 CIDR, e.g. 10.20.0.0/16: octets 0-255 without leading zeros, prefix 0-32, no host bits set.
+ */
+export type Ipv4Cidr = string;
+/**
+ * A DNS-1123 subdomain: at most 253 characters of lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.
+ */
+export type Dns1123Subdomain = string;
+
+/**
  * One deployment environment of pembayaran.
  */
 export interface EnvironmentConfig {
   /**
-   * Environment name; output goes to dist/<name>/.
+   * Environment name; output goes to dist/<name>/. A DNS-1123 label of at most 40 characters; `argocd` is reserved (dist/argocd/ holds the Argo CD objects).
    */
   name: string;
   /**
    * `production` refuses unsafe settings; `staging` and `development` allow debugging aids.
    */
   tier: 'production' | 'staging' | 'development';
+  namespace: Dns1123Label;
   /**
-   * Kubernetes namespace for every object.
-   */
-  namespace: string;
-  /**
-   * Prefix of every object name and the app.kubernetes.io/name label.
+   * Prefix of every object name and the app.kubernetes.io/name label. A DNS-1035 label (Service names start with it): lowercase letters, digits and '-', starting with a letter; with the environment name it forms app.kubernetes.io/instance (`<appName>-<name>`, at most 63 characters).
    */
   appName: string;
   podSecurity: PodSecurityConfig;
@@ -63,13 +81,10 @@ export interface PodSecurityConfig {
 export interface LaravelConfig {
   image: Image;
   /**
-   * Public host name; APP_URL is https://<host>.
+   * Public host name; APP_URL is https://<host>. A DNS name (RFC 1123), each dot-separated label at most 63 characters; not an IP address.
    */
   host: string;
-  /**
-   * APP_URL override; must be https:// in production. Default: https://<host>.
-   */
-  url?: string;
+  url?: HttpUrl;
   /**
    * APP_DEBUG. Refused in production.
    */
@@ -79,17 +94,17 @@ export interface LaravelConfig {
    */
   logLevel: 'debug' | 'info' | 'notice' | 'warning' | 'error';
   /**
-   * APP_TIMEZONE.
+   * APP_TIMEZONE: an IANA time zone name, e.g. Asia/Jakarta.
    */
   timezone: string;
   /**
-   * TRUSTED_PROXIES: the ingress controller's addresses (Laravel reads X-Forwarded-* only from them).
+   * TRUSTED_PROXIES: the ingress controller's addresses (Laravel reads X-Forwarded-* only from them); comma-separated IPv4/IPv6 addresses or CIDRs.
    */
   trustedProxies: string;
   /**
-   * CORS_ALLOWED_ORIGINS (comma-joined). Empty means only APP_URL.
+   * CORS_ALLOWED_ORIGINS (comma-joined): origins, scheme://host[:port] without a path or credentials. Empty means only APP_URL.
    */
-  corsAllowedOrigins: string[];
+  corsAllowedOrigins: Origin[];
   env: EnvMap;
   secretEnv: SecretEnv;
 }
@@ -159,27 +174,28 @@ export interface DatabaseConfig {
   peers: [Peer, ...Peer[]];
 }
 /**
- * A network peer: either `cidr` or `namespace` (with optional `podLabels`).
+ * A network peer: either `cidr` (with optional `except`) or `namespace` (with optional `podLabels`), not both.
  */
 export interface Peer {
+  cidr?: Ipv4Cidr;
   /**
-   * An IPv4 CIDR, e.g. 10.20.0.0/16.
+   * CIDRs strictly inside `cidr` that stay closed (cidr peers only).
    */
-  cidr?: string;
-  /**
-   * CIDRs inside `cidr` that stay closed.
-   */
-  except?: string[];
+  except?: Ipv4Cidr[];
   /**
    * In-cluster peer: its namespace name.
    */
   namespace?: string;
+  podLabels?: LabelMap;
+}
+/**
+ * Kubernetes labels.
+ */
+export interface LabelMap {
   /**
-   * In-cluster peer: its pod labels.
+   * A label value: empty, or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit.
    */
-  podLabels?: {
-    [k: string]: string;
-  };
+  [k: string]: string;
 }
 /**
  * Redis for cache, sessions and queues.
@@ -220,18 +236,12 @@ export interface ObjectStorageConfig {
    * AWS_DEFAULT_REGION.
    */
   region: string;
-  /**
-   * AWS_ENDPOINT for MinIO or another S3-compatible store. Default: unset (AWS S3 for the region).
-   */
-  endpoint?: string;
+  endpoint?: HttpUrl;
   /**
    * AWS_USE_PATH_STYLE_ENDPOINT (true for MinIO).
    */
   usePathStyleEndpoint: boolean;
-  /**
-   * AWS_URL: public base URL of stored files. Default: unset (the bucket URL the SDK derives).
-   */
-  url?: string;
+  url?: HttpUrl;
   /**
    * Where it lives, for NetworkPolicy egress on `port` (443 by default; the endpoint's port for MinIO).
    *
@@ -532,32 +542,18 @@ export interface WebConfig {
    * Deprecated (read as web.edge.kind: ingress with the ingress-nginx profile; the loader prints the web.edge equivalent). Use web.edge.
    */
   ingress?: {
-    /**
-     * IngressClass.
-     */
-    className: string;
-    /**
-     * cert-manager ClusterIssuer for the TLS certificate.
-     */
-    clusterIssuer: string;
-    /**
-     * Secret cert-manager writes the certificate to. Default: <appName>-tls.
-     */
-    tlsSecretName?: string;
+    className: Dns1123Subdomain;
+    clusterIssuer: Dns1123Subdomain;
+    tlsSecretName?: Dns1123Subdomain;
     /**
      * Requests per second per client IP (0: no limit).
      */
     rateLimitRps: number;
-    /**
-     * Extra Ingress annotations.
-     */
-    annotations: {
-      [k: string]: string;
-    };
+    annotations: AnnotationMap;
   };
 }
 /**
- * Container resources.
+ * Container resources; each request must not exceed its limit.
  */
 export interface Resources {
   /**
@@ -569,7 +565,7 @@ export interface Resources {
      */
     cpu: string;
     /**
-     * Memory quantity, e.g. 256Mi.
+     * Memory quantity, e.g. 256Mi (binary suffixes Ki, Mi, Gi, Ti or decimal k, M, G, T).
      */
     memory: string;
   };
@@ -582,10 +578,16 @@ export interface Resources {
      */
     cpu?: string;
     /**
-     * Memory quantity, e.g. 256Mi.
+     * Memory quantity, e.g. 256Mi (binary suffixes Ki, Mi, Gi, Ti or decimal k, M, G, T).
      */
     memory: string;
   };
+}
+/**
+ * Kubernetes annotations.
+ */
+export interface AnnotationMap {
+  [k: string]: string;
 }
 export interface WorkerPoolConfig {
   /**
@@ -747,10 +749,7 @@ export interface WaGatewayConfig {
      * PVC size.
      */
     size: string;
-    /**
-     * StorageClass. Default: the cluster default.
-     */
-    storageClassName?: string;
+    storageClassName?: Dns1123Subdomain;
     /**
      * PVC access mode. ReadWriteOncePod lets exactly one pod in the cluster mount the volume, so even two pods on one node during a replacement cannot both open the session; it needs a CSI driver and Kubernetes 1.27+ (beta, on by default; GA in 1.29). ReadWriteOnce for in-tree or non-CSI storage.
      */
@@ -868,12 +867,7 @@ export interface NetworkPolicyConfig {
      * Namespace of the ingress controller.
      */
     namespace: string;
-    /**
-     * Labels of the controller pods (empty: any pod in that namespace).
-     */
-    podLabels: {
-      [k: string]: string;
-    };
+    podLabels: LabelMap;
   };
   /**
    * Who may reach the web pods when web.edge.kind is gateway: the Gateway's data-plane pods.
@@ -898,12 +892,7 @@ export interface NetworkPolicyConfig {
      * Namespace of the cluster DNS.
      */
     namespace: string;
-    /**
-     * Labels of the DNS pods.
-     */
-    podLabels: {
-      [k: string]: string;
-    };
+    podLabels: LabelMap;
     /**
      * DNS servers reached by address on port 53 (UDP and TCP), e.g. NodeLocal DNSCache's 169.254.20.10/32 (EKS, GKE), which runs on the node and is no pod the DNS selector matches.
      */
@@ -928,7 +917,7 @@ export interface NetworkPolicyConfig {
     /**
      * Private ranges still reachable on 443 (private ranges are excluded otherwise).
      */
-    allowedPrivateCidrs: string[];
+    allowedPrivateCidrs: Ipv4Cidr[];
   };
   /**
    * Namespace of Prometheus, allowed to scrape metrics ports.
@@ -1007,17 +996,9 @@ export interface ObservabilityConfig {
      * Label holding the Ingress namespace on ingress-nginx metrics: exported_namespace when Prometheus scrapes the controller without honorLabels (the chart default), namespace with honorLabels.
      */
     ingressNamespaceLabel: 'exported_namespace' | 'namespace';
-    /**
-     * Base URL of the runbooks; each alert gets runbook_url <base>#<alert name in lower case>. Default: no runbook_url, the hint is in the description.
-     */
-    runbookBaseUrl?: string;
+    runbookBaseUrl?: HttpUrl;
   };
-  /**
-   * Labels on the PodMonitors and the PrometheusRule, so that the Prometheus Operator selects them (e.g. release: kube-prometheus-stack).
-   */
-  monitorLabels: {
-    [k: string]: string;
-  };
+  monitorLabels: LabelMap;
 }
 /**
  * Database backups to S3-compatible storage.

@@ -5,7 +5,7 @@ import { PembayaranStack } from '../../../lib/pembayaran-stack';
 import { PRIVATE_CIDRS } from '../../../lib/network/network-policies';
 import { PORTS } from '../../../lib/core/defaults';
 import { ConnectivityModel, describeVerdict, Endpoint, PodEndpoint, Protocol, Workload } from '../../../tools/connectivity/analyzer';
-import { cidrContains, parseCidr, parseIp } from '../../../tools/connectivity/ip';
+import { cidrContains, parseCidr, parseIp } from '../../../lib/network/ip';
 import { find, K8sObject, objectsOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, withChanges, withIngressEdge } from '../../helpers';
 
 const COMPONENT = 'app.kubernetes.io/component';
