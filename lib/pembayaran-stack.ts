@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { AppContext } from './core/app-context';
 import { EnvironmentConfig, WorkerPoolConfig } from './config/types.generated';
-import { DatabaseBackup } from './operations/database-backup';
+import { BACKUP_COMPONENT, BACKUP_SECRET_VARIABLES, DatabaseBackup } from './operations/database-backup';
+import { DatabaseRestoreCheck, RESTORE_CHECK_COMPONENT, RESTORE_CHECK_SECRET_VARIABLES } from './operations/restore-check';
 import { DatabaseMigration } from './laravel/migration';
 import { NotificationService } from './notifications/fastapi';
 import { imageVersion } from './core/image';
@@ -44,6 +45,8 @@ export class PembayaranStack extends Construct {
   public readonly networkPolicies: NetworkPolicies;
   /** Scheduled database backups, when `backup.enabled`. */
   public readonly backup?: DatabaseBackup;
+  /** The scheduled restore check of the latest dump, when `backup.enabled` and `backup.restoreCheck.enabled`. */
+  public readonly restoreCheck?: DatabaseRestoreCheck;
   /** Exporters, PodMonitors and alerts, when `observability.metrics` or `observability.alerts` is enabled. */
   public readonly observability?: Observability;
 
@@ -184,16 +187,20 @@ export class PembayaranStack extends Construct {
 
     const backup = config.backup;
     if (backup.enabled) {
+      const bucket = this.backupBucket;
       this.backup = new DatabaseBackup(this, 'Backup', {
         context,
         settings: this.settings,
+        secrets: this.secretEnvironment('BackupSecrets', BACKUP_COMPONENT, this.backupSecretRefs(), BACKUP_SECRET_VARIABLES)!,
         connection: config.database.connection,
         schedule: backup.schedule,
         dumpImage: backup.image,
         uploadImage: backup.uploadImage,
-        bucket: backup.bucket ?? config.objectStorage.bucket,
+        bucket,
         prefix: backup.prefix,
         retentionDays: backup.retentionDays,
+        retentionBy: backup.retentionBy,
+        serverSideEncryption: backup.serverSideEncryption,
         activeDeadlineSeconds: backup.activeDeadlineSeconds,
         startingDeadlineSeconds: backup.startingDeadlineSeconds,
         scratchSize: backup.scratchSize,
@@ -201,6 +208,28 @@ export class PembayaranStack extends Construct {
         resources: backup.resources,
         networkPolicies: this.networkPolicies,
       });
+      const check = backup.restoreCheck;
+      if (check.enabled) {
+        this.restoreCheck = new DatabaseRestoreCheck(this, 'RestoreCheck', {
+          context,
+          settings: this.settings,
+          secrets: this.secretEnvironment('RestoreCheckSecrets', RESTORE_CHECK_COMPONENT, this.restoreCheckSecretRefs(), RESTORE_CHECK_SECRET_VARIABLES)!,
+          connection: config.database.connection,
+          schedule: check.schedule,
+          databaseImage: backup.image,
+          fetchImage: backup.uploadImage,
+          bucket,
+          prefix: backup.prefix,
+          sanityQuery: check.sanityQuery,
+          minRows: check.minRows,
+          scratchSize: check.scratchSize,
+          activeDeadlineSeconds: check.activeDeadlineSeconds,
+          startingDeadlineSeconds: backup.startingDeadlineSeconds,
+          hasEndpoint: config.objectStorage.endpoint !== undefined,
+          databaseResources: check.resources,
+          networkPolicies: this.networkPolicies,
+        });
+      }
     }
 
     const observability = config.observability;
@@ -217,6 +246,7 @@ export class PembayaranStack extends Construct {
         notificationService: this.notificationService,
         waGateway: this.waGateway,
         backup: this.backup,
+        restoreCheck: this.restoreCheck,
         networkPolicies: this.networkPolicies,
         edge: this.edge,
       });
@@ -270,6 +300,31 @@ export class PembayaranStack extends Construct {
     });
   }
 
+  /** Bucket of the dumps: `backup.bucket`, else a bucket of their own next to the uploads bucket. */
+  get backupBucket(): string {
+    return this.config.backup.bucket ?? `${this.config.objectStorage.bucket}-backups`;
+  }
+
+  /** Where the backup job's credentials live: its own write-only keys; the database login Laravel's unless remapped. */
+  private backupSecretRefs(): Record<string, { key?: string; property?: string }> {
+    const remoteRefs = this.config.secrets.remoteRefs;
+    const defaults: Record<string, { key?: string; property?: string }> = {
+      AWS_ACCESS_KEY_ID: { property: 'BACKUP_AWS_ACCESS_KEY_ID' },
+      AWS_SECRET_ACCESS_KEY: { property: 'BACKUP_AWS_SECRET_ACCESS_KEY' },
+      DB_USERNAME: { ...remoteRefs.DB_USERNAME },
+      DB_PASSWORD: { ...remoteRefs.DB_PASSWORD },
+    };
+    return mergeRefs(defaults, this.config.backup.remoteRefs);
+  }
+
+  private restoreCheckSecretRefs(): Record<string, { key?: string; property?: string }> {
+    const defaults = {
+      AWS_ACCESS_KEY_ID: { property: 'RESTORE_CHECK_AWS_ACCESS_KEY_ID' },
+      AWS_SECRET_ACCESS_KEY: { property: 'RESTORE_CHECK_AWS_SECRET_ACCESS_KEY' },
+    };
+    return mergeRefs(defaults, this.config.backup.restoreCheck.remoteRefs);
+  }
+
   /** Laravel's Redis key prefix; queue lists are `<prefix>queues:<queue>`. */
   get redisPrefix(): string {
     return this.config.redis.prefix ?? `${this.config.appName}_database_`;
@@ -307,15 +362,25 @@ export class PembayaranStack extends Construct {
     return worker;
   }
 
-  private secretEnvironment(id: string, component: string, variables: Record<string, { key?: string; property?: string }>) {
-    if (Object.keys(variables).length === 0) return undefined;
+  private secretEnvironment(id: string, component: string, variables: Record<string, { key?: string; property?: string }>, names: readonly string[] = []) {
+    if (Object.keys(variables).length === 0 && names.length === 0) return undefined;
     return new SecretEnvironment(this, id, {
       context: this.context,
       component,
       store: this.config.secrets.store,
       refreshInterval: this.config.secrets.refreshInterval,
       fetch: this.config.secrets.fetch,
-      variables: resolveRemoteRefs([], variables, this.config.secrets.remoteKey),
+      variables: resolveRemoteRefs(names, variables, this.config.secrets.remoteKey),
     });
   }
+}
+
+/** Per-variable merge of remote references: the override's key and property win. */
+function mergeRefs(
+  defaults: Readonly<Record<string, { key?: string; property?: string }>>,
+  overrides: Readonly<Record<string, { key?: string; property?: string }>>,
+): Record<string, { key?: string; property?: string }> {
+  const merged: Record<string, { key?: string; property?: string }> = {};
+  for (const name of new Set([...Object.keys(defaults), ...Object.keys(overrides)])) merged[name] = { ...defaults[name], ...overrides[name] };
+  return merged;
 }

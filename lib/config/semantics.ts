@@ -105,7 +105,33 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
     if (cidr.endsWith('/0')) add(`networkPolicy.dns.ipBlocks[${i}]`, `"${cidr}" opens port 53 to every address (a DNS tunnel out of the cluster); give the node-local cache's address, e.g. 169.254.20.10/32`);
   });
 
-  for (const [path, schedule] of [['scheduler.schedule', config.scheduler.schedule], ['backup.schedule', config.backup.schedule]]) {
+  const backup = config.backup;
+  if (backup.enabled) {
+    const bucket = backup.bucket ?? `${config.objectStorage.bucket}-backups`;
+    if (production && bucket === config.objectStorage.bucket && !backup.sharedBucketWithPrefixPolicy) {
+      add(
+        'backup.bucket',
+        `is the uploads bucket ${bucket}; the application's S3 keys, or whoever takes them over, could delete the backups: use a bucket of its own (the default is ${bucket}-backups), or set backup.sharedBucketWithPrefixPolicy once a bucket policy denies the application's keys on ${backup.prefix}`,
+      );
+    }
+    if (backup.serverSideEncryption.kmsKeyId && backup.serverSideEncryption.type !== 'aws:kms') {
+      add('backup.serverSideEncryption.kmsKeyId', `is set but type is ${backup.serverSideEncryption.type}; a KMS key needs type aws:kms`);
+    }
+    for (const [path, refs, allowed] of [
+      ['backup.remoteRefs', backup.remoteRefs, ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'DB_USERNAME', 'DB_PASSWORD']],
+      ['backup.restoreCheck.remoteRefs', backup.restoreCheck.remoteRefs, ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']],
+    ] as const) {
+      for (const name of Object.keys(refs)) {
+        if (!(allowed as readonly string[]).includes(name)) add(`${path}.${name}`, `is not a variable of this job; expected one of: ${allowed.join(', ')}`);
+      }
+    }
+  }
+
+  for (const [path, schedule] of [
+    ['scheduler.schedule', config.scheduler.schedule],
+    ['backup.schedule', config.backup.schedule],
+    ['backup.restoreCheck.schedule', config.backup.restoreCheck.schedule],
+  ]) {
     const problem = cronProblem(schedule);
     if (problem) add(path, `${showValue(schedule)} is not a valid cron schedule: ${problem}`);
   }

@@ -1015,17 +1015,39 @@ export interface BackupConfig {
   image?: Image;
   uploadImage: Image;
   /**
-   * Bucket for dumps. Default: objectStorage.bucket.
+   * Bucket for dumps. Default: <objectStorage.bucket>-backups, a bucket of their own, so the application's S3 keys (or whoever takes them over) cannot delete the backups.
    */
   bucket?: string;
+  /**
+   * Accept backup.bucket equal to objectStorage.bucket. Only when a bucket policy denies the application's keys any access to backup.prefix; production refuses a shared bucket otherwise.
+   */
+  sharedBucketWithPrefixPolicy: boolean;
   /**
    * Key prefix of dumps.
    */
   prefix: string;
   /**
-   * Dumps older than this are deleted.
+   * Dumps are kept this many days: by the bucket lifecycle rule (retentionBy lifecycle) or deleted by the backup job (retentionBy job).
    */
   retentionDays: number;
+  /**
+   * Who deletes old dumps. `lifecycle`: a lifecycle rule on the bucket expires objects under backup.prefix after retentionDays (docs/operations.md has the rule); the backup keys stay write-only. `job`: the backup job deletes dumps older than retentionDays, so its keys also need s3:DeleteObject on the prefix.
+   */
+  retentionBy: 'lifecycle' | 'job';
+  /**
+   * Server-side encryption of the dumps.
+   */
+  serverSideEncryption: {
+    /**
+     * Server-side encryption of each dump: AES256 (SSE-S3), aws:kms (SSE-KMS), or none for a store without it (MinIO without KMS).
+     */
+    type: 'AES256' | 'aws:kms' | 'none';
+    /**
+     * KMS key for aws:kms. Default: the account's aws/s3 key.
+     */
+    kmsKeyId?: string;
+  };
+  remoteRefs: SecretEnv;
   /**
    * Longest backup run.
    */
@@ -1039,6 +1061,37 @@ export interface BackupConfig {
    */
   scratchSize: string;
   resources?: Resources;
+  /**
+   * Proof that the latest dump restores.
+   */
+  restoreCheck: {
+    /**
+     * A scheduled restore check: restore the latest dump into a scratch database in the same pod (a sidecar from the official database image) and run a sanity query.
+     */
+    enabled: boolean;
+    /**
+     * Cron schedule; after the backup has had time to finish.
+     */
+    schedule: string;
+    /**
+     * Query run against the restored database; it must print one integer of at least minRows. Laravel's migrations table is never empty after a migration.
+     */
+    sanityQuery: string;
+    /**
+     * Smallest accepted result of the sanity query.
+     */
+    minRows: number;
+    /**
+     * Size limit of the scratch volume holding the downloaded dump and the restored database.
+     */
+    scratchSize: string;
+    /**
+     * Longest restore check.
+     */
+    activeDeadlineSeconds: number;
+    remoteRefs: SecretEnv;
+    resources?: Resources;
+  };
 }
 /**
  * Argo CD Application for this environment.

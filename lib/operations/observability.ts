@@ -7,6 +7,7 @@ import { AppContext } from '../core/app-context';
 import { ObservabilityConfig, Resources } from '../config/types.generated';
 import { DatabaseBackup } from './database-backup';
 import type { Edge } from '../edge/edge-routes';
+import { DatabaseRestoreCheck } from './restore-check';
 import { DEFAULT_RESOURCES, PORTS, PROBES } from '../core/defaults';
 import { ImageRef, imageRef } from '../core/image';
 import { NotificationService } from '../notifications/fastapi';
@@ -355,6 +356,8 @@ export interface ObservabilityProps {
   readonly waGateway?: WhatsAppGateway;
   /** @default - no backup alerts */
   readonly backup?: DatabaseBackup;
+  /** @default - no restore check alerts */
+  readonly restoreCheck?: DatabaseRestoreCheck;
   /** @default - no NetworkPolicy allows for scraping */
   readonly networkPolicies?: NetworkPolicies;
   /** The public edge, whose request metrics the web error and latency alerts read. @default - no such alerts */
@@ -461,6 +464,7 @@ export class Observability extends Construct {
           schedulerCronJob: props.scheduler?.cronJobName,
           migrationJob: props.migration?.jobName,
           backupCronJob: props.backup?.cronJobName,
+          restoreCheckCronJob: props.restoreCheck?.cronJobName,
         }),
       });
     }

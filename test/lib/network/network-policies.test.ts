@@ -41,7 +41,7 @@ function workloadsOf(model: ConnectivityModel, config: EnvironmentConfig) {
   // Every workload is accounted for: the matrix below covers them all.
   expect(laravel.map(component).sort()).toEqual([...laravelComponents].sort());
   // Besides Laravel: FastAPI, the WA gateway, the backup CronJob and the queue-depth exporter.
-  const others = ['fastapi', 'wa-gateway', ...(config.backup.enabled ? ['backup'] : []), ...(config.observability.metrics.enabled && config.observability.metrics.queueDepth ? ['queue-metrics'] : [])];
+  const others = ['fastapi', 'wa-gateway', ...(config.backup.enabled ? ['backup'] : []), ...(config.backup.enabled && config.backup.restoreCheck.enabled ? ['restore-check'] : []), ...(config.observability.metrics.enabled && config.observability.metrics.queueDepth ? ['queue-metrics'] : [])];
   expect(all.filter((w) => !laravel.includes(w)).map(component).sort()).toEqual(others.sort());
   return { all, laravel, web: one('web'), fastapi: one('fastapi'), wa: one('wa-gateway') };
 }
@@ -168,9 +168,12 @@ function ingressMismatches(config: EnvironmentConfig, objects: readonly K8sObjec
   return mismatches(model, probes);
 }
 
-/** Which workloads each data store admits: Laravel pods, plus the backup job and the queue-depth exporter. */
+/**
+ * Which workloads each data store admits: Laravel pods, plus the backup job, the queue-depth exporter, and
+ * the restore check, which reaches the object store only (its database is a socket in its own pod).
+ */
 function dataStoreClients(store: 'database' | 'redis' | 'objectStorage', laravel: readonly Workload[], all: readonly Workload[]): Workload[] {
-  const extra = { database: ['backup'], redis: ['queue-metrics'], objectStorage: ['backup'] }[store];
+  const extra = { database: ['backup'], redis: ['queue-metrics'], objectStorage: ['backup', 'restore-check'] }[store];
   return [...laravel, ...all.filter((w) => extra.includes(w.labels[COMPONENT]))];
 }
 
