@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Wiring only: arguments → synthesize (load and validate config, build charts, render, gate, write).
 import * as path from 'path';
-import { ConfigError, displayPath } from './lib/config/load';
+import { ConfigError, displayPath, formatProblem } from './lib/config/load';
 import { projectRoot } from './tools/project-root';
 import { GateError, synthesize } from './tools/synth/synthesize';
 import { OutputError } from './tools/synth/write';
@@ -55,6 +55,7 @@ try {
       validate: args.validate,
       onRecovery: (r) => console.error(`${displayPath(args.outdir)}/: ${r.action} the write of an earlier, interrupted synth`),
     });
+    for (const warning of result.warnings) console.error(`warning: ${formatProblem(warning)}`);
     const names = result.environments.length > 8 ? `${result.environments.length} environments` : result.environments.join(', ');
     console.log(`synthesized ${names} into ${path.relative(process.cwd(), args.outdir) || '.'}/ (${result.files.size} files)`);
   }

@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { ArgoCdChart, EnvironmentOutput, RenderedObject } from '../../charts/argocd-chart';
+import { ArgoCdChart, EnvironmentOutput, RenderedObject, TLS_OWNER_KINDS } from '../../charts/argocd-chart';
 import { PembayaranChart } from '../../charts/pembayaran-chart';
 import { EnvironmentConfig } from '../../lib/config/types.generated';
 import { KubeObject, Manifest } from '../k8s/manifests';
@@ -65,10 +65,10 @@ export function renderEnvironments(configs: readonly EnvironmentConfig[], option
   if (options.argocd) take(timed('render', () => renderChart(new ArgoCdChart(new App(), environments))));
 }
 
-/** What the Argo CD chart reads of an object (kinds, namespaces, Ingress TLS), without holding the whole object. */
+/** What the Argo CD chart reads of an object (kind, namespace, TLS of Ingresses and Gateways), without holding the whole object. */
 function summaryOf(object: KubeObject): RenderedObject {
   const summary = { apiVersion: object.apiVersion, kind: object.kind, metadata: { namespace: object.metadata.namespace } };
-  return object.kind === 'Ingress' ? { ...summary, spec: { tls: object.spec?.tls } } : summary;
+  return TLS_OWNER_KINDS.includes(object.kind) ? { ...summary, spec: object.spec } : summary;
 }
 
 /** One YAML file per manifest. */

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import * as v8 from 'v8';
 import { ARGOCD_CHART_ID } from '../../charts/argocd-chart';
-import { findEnvironmentFiles, formatProblem, LoadedEnvironment, loadEnvironmentFiles } from '../../lib/config/load';
+import { ConfigProblem, findEnvironmentFiles, formatProblem, LoadedEnvironment, loadEnvironmentFiles } from '../../lib/config/load';
 import { Finding, formatTable, sortFindings, validateManifests } from '../validate';
 import { TracedFinding, traceFindings } from './config-findings';
 import { RenderedFiles, renderEnvironments } from './render';
@@ -53,6 +53,8 @@ export interface SynthResult {
   readonly files: RenderedFiles;
   /** What was done about a write interrupted earlier, if one was found. */
   readonly recovered?: Recovery;
+  /** Config keys of earlier versions that were read, each with what to write instead. */
+  readonly warnings: readonly ConfigProblem[];
 }
 
 /**
@@ -65,7 +67,8 @@ export function synthesize(options: SynthOptions): SynthResult {
   const recovered = options.dryRun ? undefined : (checkOutputFolder(options.outdir), recoverOutput(options.outdir));
   if (recovered) options.onRecovery?.(recovered);
   const files = partial ? options.configFiles! : findEnvironmentFiles(options.configDir ?? 'config');
-  const loaded = timed('config', () => loadEnvironmentFiles(files.map((f) => path.resolve(f))));
+  const warnings: ConfigProblem[] = [];
+  const loaded = timed('config', () => loadEnvironmentFiles(files.map((f) => path.resolve(f)), warnings));
   const configs = loaded.map((l) => l.config);
   const validate = options.validate ?? true;
   let findings: Finding[] = [];
@@ -89,7 +92,7 @@ export function synthesize(options: SynthOptions): SynthResult {
   const environments = configs.map((c) => c.name);
   checkEveryEnvironmentRendered(rendered, loaded, !partial);
   if (!options.dryRun) timed('write', () => writeOutput(options.outdir, rendered, partial ? environments : undefined));
-  return { environments, files: rendered, recovered };
+  return { environments, files: rendered, recovered, warnings };
 }
 
 /**
