@@ -1,13 +1,16 @@
 import { Construct } from 'constructs';
 import { AppContext } from './core/app-context';
 import { EnvironmentConfig, WorkerPoolConfig } from './config/types.generated';
-import { DatabaseBackup } from './operations/database-backup';
+import { BACKUP_COMPONENT, BACKUP_SECRET_VARIABLES, DatabaseBackup } from './operations/database-backup';
+import { DatabaseRestoreCheck, RESTORE_CHECK_COMPONENT, RESTORE_CHECK_SECRET_VARIABLES } from './operations/restore-check';
 import { DatabaseMigration } from './laravel/migration';
 import { NotificationService } from './notifications/fastapi';
 import { imageVersion } from './core/image';
 import { LaravelRuntime } from './laravel/laravel-runtime';
 import { LaravelSettings, serviceUrl } from './laravel/laravel-settings';
 import { LaravelWeb, WEB_COMPONENT } from './laravel/laravel-web';
+import { defaultTlsSecretName, edgeRoutes } from './edge/edge-routes';
+import { WebEdge } from './edge/web-edge';
 import { AppNamespace } from './core/namespace';
 import { NetworkPolicies } from './network/network-policies';
 import { Observability, phpFpmBusyProcessesQuery } from './operations/observability';
@@ -32,6 +35,8 @@ export class PembayaranStack extends Construct {
   public readonly settings: LaravelSettings;
   public readonly runtime: LaravelRuntime;
   public readonly web: LaravelWeb;
+  /** The public edge in front of the web Service (Gateway API or Ingress). */
+  public readonly edge: WebEdge;
   public readonly workers: QueueWorkerPool[] = [];
   public readonly scheduler: LaravelScheduler;
   public readonly migration: DatabaseMigration;
@@ -40,6 +45,8 @@ export class PembayaranStack extends Construct {
   public readonly networkPolicies: NetworkPolicies;
   /** Scheduled database backups, when `backup.enabled`. */
   public readonly backup?: DatabaseBackup;
+  /** The scheduled restore check of the latest dump, when `backup.enabled` and `backup.restoreCheck.enabled`. */
+  public readonly restoreCheck?: DatabaseRestoreCheck;
   /** Exporters, PodMonitors and alerts, when `observability.metrics` or `observability.alerts` is enabled. */
   public readonly observability?: Observability;
 
@@ -110,15 +117,10 @@ export class PembayaranStack extends Construct {
       },
       maxUnavailable: web.maxUnavailable,
       trustedProxies: config.laravel.trustedProxies,
-      ingress: {
-        host: config.laravel.host,
-        className: web.ingress.className,
-        clusterIssuer: web.ingress.clusterIssuer,
-        tlsSecretName: web.ingress.tlsSecretName ?? context.name('tls'),
-        rateLimitRps: web.ingress.rateLimitRps,
-        annotations: web.ingress.annotations,
-      },
+      readinessHost: config.laravel.host,
     });
+
+    this.edge = this.addEdge();
 
     config.workers.forEach((pool) => this.addWorkerPool(pool));
 
@@ -180,20 +182,25 @@ export class PembayaranStack extends Construct {
       redis: { port: config.redis.port, peers: config.redis.peers },
       objectStorage: { port: config.objectStorage.port, peers: config.objectStorage.peers },
       waGatewayFromLaravel: config.waGateway.allowFromLaravel,
+      edge: this.edge,
     });
 
     const backup = config.backup;
     if (backup.enabled) {
+      const bucket = this.backupBucket;
       this.backup = new DatabaseBackup(this, 'Backup', {
         context,
         settings: this.settings,
+        secrets: this.secretEnvironment('BackupSecrets', BACKUP_COMPONENT, this.backupSecretRefs(), BACKUP_SECRET_VARIABLES)!,
         connection: config.database.connection,
         schedule: backup.schedule,
         dumpImage: backup.image,
         uploadImage: backup.uploadImage,
-        bucket: backup.bucket ?? config.objectStorage.bucket,
+        bucket,
         prefix: backup.prefix,
         retentionDays: backup.retentionDays,
+        retentionBy: backup.retentionBy,
+        serverSideEncryption: backup.serverSideEncryption,
         activeDeadlineSeconds: backup.activeDeadlineSeconds,
         startingDeadlineSeconds: backup.startingDeadlineSeconds,
         scratchSize: backup.scratchSize,
@@ -201,6 +208,28 @@ export class PembayaranStack extends Construct {
         resources: backup.resources,
         networkPolicies: this.networkPolicies,
       });
+      const check = backup.restoreCheck;
+      if (check.enabled) {
+        this.restoreCheck = new DatabaseRestoreCheck(this, 'RestoreCheck', {
+          context,
+          settings: this.settings,
+          secrets: this.secretEnvironment('RestoreCheckSecrets', RESTORE_CHECK_COMPONENT, this.restoreCheckSecretRefs(), RESTORE_CHECK_SECRET_VARIABLES)!,
+          connection: config.database.connection,
+          schedule: check.schedule,
+          databaseImage: backup.image,
+          fetchImage: backup.uploadImage,
+          bucket,
+          prefix: backup.prefix,
+          sanityQuery: check.sanityQuery,
+          minRows: check.minRows,
+          scratchSize: check.scratchSize,
+          activeDeadlineSeconds: check.activeDeadlineSeconds,
+          startingDeadlineSeconds: backup.startingDeadlineSeconds,
+          hasEndpoint: config.objectStorage.endpoint !== undefined,
+          databaseResources: check.resources,
+          networkPolicies: this.networkPolicies,
+        });
+      }
     }
 
     const observability = config.observability;
@@ -217,9 +246,83 @@ export class PembayaranStack extends Construct {
         notificationService: this.notificationService,
         waGateway: this.waGateway,
         backup: this.backup,
+        restoreCheck: this.restoreCheck,
         networkPolicies: this.networkPolicies,
+        edge: this.edge,
       });
     }
+  }
+
+  /** The edge from `web.edge`, routing to the web Service with the edge timeout of its request-timeout chain. */
+  private addEdge(): WebEdge {
+    const { config, context } = this;
+    const edge = config.web.edge;
+    const timeoutSeconds = this.web.requestTimeouts.edge;
+    const hosts = (edge.hosts ?? [{ hostname: config.laravel.host }]).map((h) => ({
+      hostname: h.hostname,
+      tlsSecretName: h.tlsSecretName ?? defaultTlsSecretName(config.appName, h.hostname, config.laravel.host),
+    }));
+    const dataPlane = config.networkPolicy.gatewayDataPlane;
+    return new WebEdge(this, 'Edge', {
+      context,
+      kind: edge.kind,
+      backend: { serviceName: this.web.service.name, port: this.web.service.port, portName: this.web.service.portName },
+      hosts,
+      routes: edgeRoutes({
+        baseName: this.web.deploymentName,
+        rateLimitRps: edge.rateLimitRps,
+        timeoutSeconds,
+        webhookPaths: edge.webhookPaths,
+        webhookRateLimitRps: edge.webhookRateLimitRps,
+        webhookTimeoutSeconds: edge.webhookTimeoutSeconds ?? timeoutSeconds,
+        operatorPaths: edge.operatorPaths,
+        operatorAllowedCidrs: edge.operatorAllowedCidrs,
+      }),
+      clientMaxBodySize: config.web.clientMaxBodySize,
+      clusterIssuer: edge.tls.clusterIssuer,
+      acmeChallenge: edge.tls.acmeChallenge,
+      gateway: {
+        implementation: edge.implementation,
+        parentRefs: edge.gateway.parentRefs,
+        create: edge.gateway.create,
+        className: edge.gateway.className,
+        xffTrustedHops: edge.gateway.xffTrustedHops,
+        dataPlane: dataPlane.namespace !== undefined || dataPlane.podLabels !== undefined ? dataPlane : undefined,
+      },
+      ingress: {
+        controller: edge.ingress.controller,
+        className: edge.ingress.className,
+        annotations: edge.ingress.annotations,
+        webhookAnnotations: edge.ingress.webhookAnnotations,
+        operatorAnnotations: edge.ingress.operatorAnnotations,
+        controllerPods: { namespace: config.networkPolicy.ingressController.namespace, podLabels: config.networkPolicy.ingressController.podLabels },
+      },
+    });
+  }
+
+  /** Bucket of the dumps: `backup.bucket`, else a bucket of their own next to the uploads bucket. */
+  get backupBucket(): string {
+    return this.config.backup.bucket ?? `${this.config.objectStorage.bucket}-backups`;
+  }
+
+  /** Where the backup job's credentials live: its own write-only keys; the database login Laravel's unless remapped. */
+  private backupSecretRefs(): Record<string, { key?: string; property?: string }> {
+    const remoteRefs = this.config.secrets.remoteRefs;
+    const defaults: Record<string, { key?: string; property?: string }> = {
+      AWS_ACCESS_KEY_ID: { property: 'BACKUP_AWS_ACCESS_KEY_ID' },
+      AWS_SECRET_ACCESS_KEY: { property: 'BACKUP_AWS_SECRET_ACCESS_KEY' },
+      DB_USERNAME: { ...remoteRefs.DB_USERNAME },
+      DB_PASSWORD: { ...remoteRefs.DB_PASSWORD },
+    };
+    return mergeRefs(defaults, this.config.backup.remoteRefs);
+  }
+
+  private restoreCheckSecretRefs(): Record<string, { key?: string; property?: string }> {
+    const defaults = {
+      AWS_ACCESS_KEY_ID: { property: 'RESTORE_CHECK_AWS_ACCESS_KEY_ID' },
+      AWS_SECRET_ACCESS_KEY: { property: 'RESTORE_CHECK_AWS_SECRET_ACCESS_KEY' },
+    };
+    return mergeRefs(defaults, this.config.backup.restoreCheck.remoteRefs);
   }
 
   /** Laravel's Redis key prefix; queue lists are `<prefix>queues:<queue>`. */
@@ -259,15 +362,25 @@ export class PembayaranStack extends Construct {
     return worker;
   }
 
-  private secretEnvironment(id: string, component: string, variables: Record<string, { key?: string; property?: string }>) {
-    if (Object.keys(variables).length === 0) return undefined;
+  private secretEnvironment(id: string, component: string, variables: Record<string, { key?: string; property?: string }>, names: readonly string[] = []) {
+    if (Object.keys(variables).length === 0 && names.length === 0) return undefined;
     return new SecretEnvironment(this, id, {
       context: this.context,
       component,
       store: this.config.secrets.store,
       refreshInterval: this.config.secrets.refreshInterval,
       fetch: this.config.secrets.fetch,
-      variables: resolveRemoteRefs([], variables, this.config.secrets.remoteKey),
+      variables: resolveRemoteRefs(names, variables, this.config.secrets.remoteKey),
     });
   }
+}
+
+/** Per-variable merge of remote references: the override's key and property win. */
+function mergeRefs(
+  defaults: Readonly<Record<string, { key?: string; property?: string }>>,
+  overrides: Readonly<Record<string, { key?: string; property?: string }>>,
+): Record<string, { key?: string; property?: string }> {
+  const merged: Record<string, { key?: string; property?: string }> = {};
+  for (const name of new Set([...Object.keys(defaults), ...Object.keys(overrides)])) merged[name] = { ...defaults[name], ...overrides[name] };
+  return merged;
 }

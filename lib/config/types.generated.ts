@@ -383,9 +383,159 @@ export interface WebConfig {
    */
   maxUnavailable: number;
   /**
-   * Ingress with TLS.
+   * The public edge in front of the web Service (lib/edge/): Gateway API by default, or Ingress.
    */
-  ingress: {
+  edge: {
+    /**
+     * `gateway`: HTTPRoutes (gateway.networking.k8s.io/v1) attached to a Gateway, the successor of Ingress; `ingress`: Ingress objects for a cluster that still runs an Ingress controller (web.edge.ingress.controller).
+     */
+    kind: 'gateway' | 'ingress';
+    /**
+     * Gateway API implementation (kind gateway). Gateway API has no standard rate limit or IP allow list; they come from the implementation's policies (envoy-gateway: BackendTrafficPolicy and SecurityPolicy, gateway.envoyproxy.io/v1alpha1).
+     */
+    implementation: 'envoy-gateway';
+    /**
+     * Host names served (main site, API, admin), each with its own certificate where the project owns the Gateway or Ingress. Must include laravel.host. Default: laravel.host alone.
+     *
+     * @minItems 1
+     */
+    hosts?: [
+      {
+        /**
+         * Public host name, e.g. api.pembayaran.example.com.
+         */
+        hostname: string;
+        /**
+         * Secret cert-manager writes the host's certificate to, where the project owns the Gateway or Ingress. Default: <appName>-tls for laravel.host, <appName>-tls-<hostname with dots as dashes> for the others.
+         */
+        tlsSecretName?: string;
+      },
+      ...{
+        /**
+         * Public host name, e.g. api.pembayaran.example.com.
+         */
+        hostname: string;
+        /**
+         * Secret cert-manager writes the host's certificate to, where the project owns the Gateway or Ingress. Default: <appName>-tls for laravel.host, <appName>-tls-<hostname with dots as dashes> for the others.
+         */
+        tlsSecretName?: string;
+      }[]
+    ];
+    /**
+     * Requests per second per client address on every path but the webhook paths (0: no limit). Answered with 429.
+     */
+    rateLimitRps: number;
+    /**
+     * Payment-provider webhook paths: their own route, without the per-client limit (or with webhookRateLimitRps), and webhookTimeoutSeconds. Providers send bursts from few addresses and retry what fails.
+     *
+     * Items: a path prefix starting with /, e.g. /webhooks/ (it matches whole path segments: /webhooks/ covers /webhooks/stripe, not /webhooksx)
+     */
+    webhookPaths: string[];
+    /**
+     * Requests per second per client address on the webhook paths (0: no limit).
+     */
+    webhookRateLimitRps: number;
+    /**
+     * Edge timeout of the webhook paths; at least the edge timeout of the request-timeout chain (web.requestTimeoutSeconds + 15). Default: that edge timeout.
+     */
+    webhookTimeoutSeconds?: number;
+    /**
+     * Operator paths (/horizon, admin routes): their own route, reachable only from operatorAllowedCidrs.
+     *
+     * Items: a path prefix starting with /, e.g. /webhooks/ (it matches whole path segments: /webhooks/ covers /webhooks/stripe, not /webhooksx)
+     */
+    operatorPaths: string[];
+    /**
+     * Client address ranges allowed on the operator paths (everyone else gets 403). Required when operatorPaths are set.
+     */
+    operatorAllowedCidrs: string[];
+    /**
+     * TLS certificates from cert-manager.
+     */
+    tls: {
+      /**
+       * cert-manager ClusterIssuer of the certificates, where the project owns the Gateway or Ingress.
+       */
+      clusterIssuer: string;
+      /**
+       * How the issuer proves the domains. http01: cert-manager's solver pods run in this namespace and the edge must reach them (a NetworkPolicy allows it); dns01: no solver pod, the issuer writes DNS records (works behind allow lists and for wildcards).
+       */
+      acmeChallenge: 'http01' | 'dns01';
+    };
+    /**
+     * Gateway API settings (kind gateway).
+     */
+    gateway: {
+      /**
+       * The Gateway listeners the routes attach to, usually a platform team's shared Gateway. Required unless create is true.
+       */
+      parentRefs: {
+        /**
+         * Gateway name.
+         */
+        name: string;
+        /**
+         * Gateway namespace. Default: the environment's namespace.
+         */
+        namespace?: string;
+        /**
+         * Listener name. Default: unset, every listener that admits the route.
+         */
+        sectionName?: string;
+        /**
+         * Protocol of that listener: HTTPS listeners get the application routes, HTTP listeners the redirect to HTTPS.
+         */
+        listenerProtocol: 'HTTPS' | 'HTTP';
+      }[];
+      /**
+       * Also emit a Gateway (<appName>-gateway) in the namespace: one HTTPS listener per host with its cert-manager certificate, and an HTTP listener that only redirects (and serves ACME HTTP-01 challenges).
+       */
+      create: boolean;
+      /**
+       * GatewayClass of the Gateway the project creates (required with create).
+       */
+      className?: string;
+      /**
+       * With create: X-Forwarded-For hops to trust when finding the client address (a load balancer in front of the Gateway that appends it: 1), for rate limits and allow lists. Default: unset, the connection's source address.
+       */
+      xffTrustedHops?: number;
+    };
+    /**
+     * Ingress settings (kind ingress).
+     */
+    ingress: {
+      /**
+       * Controller profile that chooses the annotations: ingress-nginx (rate limit, allow list, timeouts, body size, TLS redirect) or generic (only the annotations below; rate limits and allow lists must come from them).
+       */
+      controller: 'ingress-nginx' | 'generic';
+      /**
+       * IngressClass.
+       */
+      className: string;
+      /**
+       * Extra annotations of every Ingress (they win over the profile's).
+       */
+      annotations: {
+        [k: string]: string;
+      };
+      /**
+       * Extra annotations of the webhook Ingress.
+       */
+      webhookAnnotations: {
+        [k: string]: string;
+      };
+      /**
+       * Extra annotations of the operator Ingress (with the generic profile: the allow list).
+       */
+      operatorAnnotations: {
+        [k: string]: string;
+      };
+    };
+  };
+  /**
+   * Deprecated (read as web.edge.kind: ingress with the ingress-nginx profile; the loader prints the web.edge equivalent). Use web.edge.
+   */
+  ingress?: {
     className: Dns1123Subdomain;
     clusterIssuer: Dns1123Subdomain;
     tlsSecretName?: Dns1123Subdomain;
@@ -704,11 +854,23 @@ export interface WaGatewayConfig {
  */
 export interface NetworkPolicyConfig {
   /**
-   * Who may reach the web pods.
+   * Who may reach the web pods when web.edge.kind is ingress: the ingress controller's pods.
    */
   ingressController: {
     namespace: Dns1123Label;
     podLabels: LabelMap;
+  };
+  /**
+   * Who may reach the web pods when web.edge.kind is gateway: the Gateway's data-plane pods.
+   */
+  gatewayDataPlane: {
+    namespace?: Dns1123Label;
+    /**
+     * Labels of those pods. Default: the implementation's labels of the proxies of the Gateways in web.edge.gateway.parentRefs (envoy-gateway: app.kubernetes.io/name=envoy, app.kubernetes.io/component=proxy and the owning-gateway labels).
+     */
+    podLabels?: {
+      [k: string]: string;
+    };
   };
   /**
    * Cluster DNS.
@@ -716,6 +878,10 @@ export interface NetworkPolicyConfig {
   dns: {
     namespace: Dns1123Label;
     podLabels: LabelMap;
+    /**
+     * DNS servers reached by address on port 53 (UDP and TCP), e.g. NodeLocal DNSCache's 169.254.20.10/32 (EKS, GKE), which runs on the node and is no pod the DNS selector matches.
+     */
+    ipBlocks: string[];
   };
   /**
    * HTTPS (443) egress to the internet.
@@ -831,17 +997,39 @@ export interface BackupConfig {
   image?: Image;
   uploadImage: Image;
   /**
-   * Bucket for dumps. Default: objectStorage.bucket.
+   * Bucket for dumps. Default: <objectStorage.bucket>-backups, a bucket of their own, so the application's S3 keys (or whoever takes them over) cannot delete the backups.
    */
   bucket?: string;
+  /**
+   * Accept backup.bucket equal to objectStorage.bucket. Only when a bucket policy denies the application's keys any access to backup.prefix; production refuses a shared bucket otherwise.
+   */
+  sharedBucketWithPrefixPolicy: boolean;
   /**
    * Key prefix of dumps.
    */
   prefix: string;
   /**
-   * Dumps older than this are deleted.
+   * Dumps are kept this many days: by the bucket lifecycle rule (retentionBy lifecycle) or deleted by the backup job (retentionBy job).
    */
   retentionDays: number;
+  /**
+   * Who deletes old dumps. `lifecycle`: a lifecycle rule on the bucket expires objects under backup.prefix after retentionDays (docs/operations.md has the rule); the backup keys stay write-only. `job`: the backup job deletes dumps older than retentionDays, so its keys also need s3:DeleteObject on the prefix.
+   */
+  retentionBy: 'lifecycle' | 'job';
+  /**
+   * Server-side encryption of the dumps.
+   */
+  serverSideEncryption: {
+    /**
+     * Server-side encryption of each dump: AES256 (SSE-S3), aws:kms (SSE-KMS), or none for a store without it (MinIO without KMS).
+     */
+    type: 'AES256' | 'aws:kms' | 'none';
+    /**
+     * KMS key for aws:kms. Default: the account's aws/s3 key.
+     */
+    kmsKeyId?: string;
+  };
+  remoteRefs: SecretEnv;
   /**
    * Longest backup run.
    */
@@ -855,6 +1043,37 @@ export interface BackupConfig {
    */
   scratchSize: string;
   resources?: Resources;
+  /**
+   * Proof that the latest dump restores.
+   */
+  restoreCheck: {
+    /**
+     * A scheduled restore check: restore the latest dump into a scratch database in the same pod (a sidecar from the official database image) and run a sanity query.
+     */
+    enabled: boolean;
+    /**
+     * Cron schedule; after the backup has had time to finish.
+     */
+    schedule: string;
+    /**
+     * Query run against the restored database; it must print one integer of at least minRows. Laravel's migrations table is never empty after a migration.
+     */
+    sanityQuery: string;
+    /**
+     * Smallest accepted result of the sanity query.
+     */
+    minRows: number;
+    /**
+     * Size limit of the scratch volume holding the downloaded dump and the restored database.
+     */
+    scratchSize: string;
+    /**
+     * Longest restore check.
+     */
+    activeDeadlineSeconds: number;
+    remoteRefs: SecretEnv;
+    resources?: Resources;
+  };
 }
 /**
  * Argo CD Application for this environment.
