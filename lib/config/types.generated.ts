@@ -182,10 +182,7 @@ export interface Peer {
    * CIDRs strictly inside `cidr` that stay closed (cidr peers only).
    */
   except?: Ipv4Cidr[];
-  /**
-   * In-cluster peer: its namespace name.
-   */
-  namespace?: string;
+  namespace?: Dns1123Label;
   podLabels?: LabelMap;
 }
 /**
@@ -265,10 +262,7 @@ export interface SecretsConfig {
      * Kind of the External Secrets store.
      */
     kind: 'ClusterSecretStore' | 'SecretStore';
-    /**
-     * Name of the store.
-     */
-    name: string;
+    name: Dns1123Subdomain;
   };
   /**
    * Default remote key; each variable is a property of it unless remapped.
@@ -818,10 +812,7 @@ export interface NetworkPolicyConfig {
    * Who may reach the web pods when web.edge.kind is ingress: the ingress controller's pods.
    */
   ingressController: {
-    /**
-     * Namespace of the ingress controller.
-     */
-    namespace: string;
+    namespace: Dns1123Label;
     podLabels: LabelMap;
   };
   /**
@@ -835,10 +826,7 @@ export interface NetworkPolicyConfig {
    * Cluster DNS.
    */
   dns: {
-    /**
-     * Namespace of the cluster DNS.
-     */
-    namespace: string;
+    namespace: Dns1123Label;
     podLabels: LabelMap;
     /**
      * DNS servers reached by address on port 53 (UDP and TCP), e.g. NodeLocal DNSCache's 169.254.20.10/32 (EKS, GKE), which runs on the node and is no pod the DNS selector matches.
@@ -866,10 +854,7 @@ export interface NetworkPolicyConfig {
      */
     allowedPrivateCidrs: Ipv4Cidr[];
   };
-  /**
-   * Namespace of Prometheus, allowed to scrape metrics ports.
-   */
-  monitoringNamespace: string;
+  monitoringNamespace: Dns1123Label;
 }
 /**
  * Metrics and alerts (Prometheus Operator).
@@ -1056,14 +1041,8 @@ export interface ArgocdConfig {
    * Folder of this environment in the GitOps repository. Default: <name>.
    */
   path?: string;
-  /**
-   * Argo CD AppProject.
-   */
-  project: string;
-  /**
-   * Namespace Argo CD runs in.
-   */
-  argocdNamespace: string;
+  project: Dns1123Subdomain;
+  argocdNamespace: Dns1123Label;
   /**
    * Destination cluster API server.
    */
