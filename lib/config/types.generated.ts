@@ -182,10 +182,7 @@ export interface Peer {
    * CIDRs strictly inside `cidr` that stay closed (cidr peers only).
    */
   except?: Ipv4Cidr[];
-  /**
-   * In-cluster peer: its namespace name.
-   */
-  namespace?: string;
+  namespace?: Dns1123Label;
   podLabels?: LabelMap;
 }
 /**
@@ -265,10 +262,7 @@ export interface SecretsConfig {
      * Kind of the External Secrets store.
      */
     kind: 'ClusterSecretStore' | 'SecretStore';
-    /**
-     * Name of the store.
-     */
-    name: string;
+    name: Dns1123Subdomain;
   };
   /**
    * Default remote key; each variable is a property of it unless remapped.
@@ -863,20 +857,14 @@ export interface NetworkPolicyConfig {
    * Who may reach the web pods when web.edge.kind is ingress: the ingress controller's pods.
    */
   ingressController: {
-    /**
-     * Namespace of the ingress controller.
-     */
-    namespace: string;
+    namespace: Dns1123Label;
     podLabels: LabelMap;
   };
   /**
    * Who may reach the web pods when web.edge.kind is gateway: the Gateway's data-plane pods.
    */
   gatewayDataPlane: {
-    /**
-     * Namespace of the Gateway's data-plane (proxy) pods. Default: the implementation's (envoy-gateway-system for envoy-gateway).
-     */
-    namespace?: string;
+    namespace?: Dns1123Label;
     /**
      * Labels of those pods. Default: the implementation's labels of the proxies of the Gateways in web.edge.gateway.parentRefs (envoy-gateway: app.kubernetes.io/name=envoy, app.kubernetes.io/component=proxy and the owning-gateway labels).
      */
@@ -888,10 +876,7 @@ export interface NetworkPolicyConfig {
    * Cluster DNS.
    */
   dns: {
-    /**
-     * Namespace of the cluster DNS.
-     */
-    namespace: string;
+    namespace: Dns1123Label;
     podLabels: LabelMap;
     /**
      * DNS servers reached by address on port 53 (UDP and TCP), e.g. NodeLocal DNSCache's 169.254.20.10/32 (EKS, GKE), which runs on the node and is no pod the DNS selector matches.
@@ -919,10 +904,7 @@ export interface NetworkPolicyConfig {
      */
     allowedPrivateCidrs: Ipv4Cidr[];
   };
-  /**
-   * Namespace of Prometheus, allowed to scrape metrics ports.
-   */
-  monitoringNamespace: string;
+  monitoringNamespace: Dns1123Label;
 }
 /**
  * Metrics and alerts (Prometheus Operator).
@@ -1109,14 +1091,8 @@ export interface ArgocdConfig {
    * Folder of this environment in the GitOps repository. Default: <name>.
    */
   path?: string;
-  /**
-   * Argo CD AppProject.
-   */
-  project: string;
-  /**
-   * Namespace Argo CD runs in.
-   */
-  argocdNamespace: string;
+  project: Dns1123Subdomain;
+  argocdNamespace: Dns1123Label;
   /**
    * Destination cluster API server.
    */
