@@ -1014,7 +1014,7 @@ export interface BackupConfig {
      */
     minRows: number;
     /**
-     * Size limit of the scratch volume holding the downloaded dump and the restored database.
+     * Size limit of each of the two scratch volumes: the downloaded dump, and the restored database's files.
      */
     scratchSize: string;
     /**
