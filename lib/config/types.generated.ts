@@ -313,7 +313,7 @@ export interface WebConfig {
    */
   clientMaxBodySize: string;
   /**
-   * Laravel health route used for readiness (Laravel 11+ ships /up).
+   * Laravel health route used for readiness (Laravel 11+ ships /up), served to the kubelet on nginx's health port by php-fpm's health pool, so a saturated main pool cannot fail it.
    */
   readinessPath: string;
   /**
@@ -370,7 +370,7 @@ export interface WebConfig {
      */
     rateLimitRps: number;
     /**
-     * Extra Ingress annotations.
+     * Extra Ingress annotations. One that sets the edge's proxy-read-timeout or proxy-send-timeout must exceed nginx's fastcgi_read_timeout (web.requestTimeoutSeconds + 10), or the config is refused.
      */
     annotations: {
       [k: string]: string;

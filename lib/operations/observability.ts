@@ -32,7 +32,7 @@ export const METRICS_PORT_NAMES = { phpFpm: 'fpm-metrics', nginx: 'nginx-metrics
 
 /** Where the exporters read their targets: loopback only, inside the web pod. */
 export const SCRAPE_URIS = {
-  phpFpm: `tcp://127.0.0.1:${PORTS.phpFpm}/fpm-status`,
+  phpFpm: `tcp://127.0.0.1:${PORTS.phpFpmStatus}/fpm-status`,
   nginx: `http://127.0.0.1:${PORTS.nginxLocalStatus}/nginx-status`,
 } as const;
 

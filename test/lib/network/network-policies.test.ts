@@ -107,7 +107,8 @@ function ingressMismatches(config: EnvironmentConfig, objects: readonly K8sObjec
   // The ports that matter are really declared, so the matrix above is not vacuous.
   expect(fastapi.ports.map((p) => p.containerPort)).toEqual([8001]);
   expect(wa.ports.map((p) => p.containerPort)).toEqual([3001]);
-  expect(web.ports.map((p) => p.containerPort).sort()).toEqual(config.observability.metrics.enabled ? [8080, 9000, 9113, 9253] : [8080, 9000]);
+  // 8082 is the kubelet's readiness port (node-local traffic); no policy admits it. php-fpm (9000) declares no port: it listens on loopback.
+  expect(web.ports.map((p) => p.containerPort).sort()).toEqual(config.observability.metrics.enabled ? [8080, 8082, 9113, 9253] : [8080, 8082]);
   return mismatches(model, probes);
 }
 
@@ -157,6 +158,7 @@ describe.each(SHIPPED_ENVIRONMENTS)('NetworkPolicies of %s', (env) => {
     // Spelled out for the reader, beyond the matrix.
     const controller = ingressControllerPod(config);
     expect(model.canReach(controller, web, 9000)).toBe(false);
+    expect(model.canReach(controller, web, 8082)).toBe(false);
     expect(model.canReach(controller, fastapi, 8001)).toBe(false);
     expect(model.canReach(controller, wa, 3001)).toBe(false);
     for (const l of laravel) expect({ from: l.name, allowed: model.canReach(l, wa, 3001) }).toEqual({ from: l.name, allowed: config.waGateway.allowFromLaravel });
