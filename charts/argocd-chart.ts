@@ -1,6 +1,7 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application, AppProject } from '../imports/argoproj.io';
+import { environmentFolder, instanceName } from '../lib/config/environments';
 import { EnvironmentConfig } from '../lib/config/types.generated';
 import { SYNC_WAVE_ANNOTATION } from '../lib/core/defaults';
 
@@ -42,7 +43,7 @@ export interface GroupKind {
 
 /** Folder of an environment in the GitOps repository: `argocd.path`, by default the environment name. */
 export function environmentPath(config: EnvironmentConfig): string {
-  return config.argocd.path ?? config.name;
+  return environmentFolder(config);
 }
 
 /**
@@ -51,7 +52,7 @@ export function environmentPath(config: EnvironmentConfig): string {
  * never rewrites the label the Deployment selectors use.
  */
 export function applicationName(config: EnvironmentConfig): string {
-  return `${config.appName}-${config.name}`;
+  return instanceName(config);
 }
 
 /**

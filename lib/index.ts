@@ -23,6 +23,7 @@ export * from './operations/promql';
 export * from './operations/alert-rules';
 export * from './operations/observability';
 export * from './operations/database-backup';
+export * from './operations/restore-check';
 export * from './pembayaran-stack';
 export * from './config/load';
 export * from './config/semantics';

@@ -1,16 +1,17 @@
 import { Construct } from 'constructs';
 import { AppContext } from './core/app-context';
 import { EnvironmentConfig, WorkerPoolConfig } from './config/types.generated';
-import { DatabaseBackup } from './operations/database-backup';
+import { BACKUP_COMPONENT, BACKUP_SECRET_VARIABLES, DatabaseBackup } from './operations/database-backup';
+import { DatabaseRestoreCheck, RESTORE_CHECK_COMPONENT, RESTORE_CHECK_SECRET_VARIABLES } from './operations/restore-check';
 import { DatabaseMigration } from './laravel/migration';
 import { NotificationService } from './notifications/fastapi';
 import { imageVersion } from './core/image';
 import { LaravelRuntime } from './laravel/laravel-runtime';
 import { LaravelSettings, serviceUrl } from './laravel/laravel-settings';
-import { LaravelWeb } from './laravel/laravel-web';
+import { LaravelWeb, WEB_COMPONENT } from './laravel/laravel-web';
 import { AppNamespace } from './core/namespace';
 import { NetworkPolicies } from './network/network-policies';
-import { Observability } from './operations/observability';
+import { Observability, phpFpmBusyProcessesQuery } from './operations/observability';
 import { PORTS } from './core/defaults';
 import { QueueWorkerPool } from './laravel/queue-workers';
 import { LaravelScheduler } from './laravel/scheduler';
@@ -40,6 +41,8 @@ export class PembayaranStack extends Construct {
   public readonly networkPolicies: NetworkPolicies;
   /** Scheduled database backups, when `backup.enabled`. */
   public readonly backup?: DatabaseBackup;
+  /** The scheduled restore check of the latest dump, when `backup.enabled` and `backup.restoreCheck.enabled`. */
+  public readonly restoreCheck?: DatabaseRestoreCheck;
   /** Exporters, PodMonitors and alerts, when `observability.metrics` or `observability.alerts` is enabled. */
   public readonly observability?: Observability;
 
@@ -52,6 +55,7 @@ export class PembayaranStack extends Construct {
       environment: config.name,
       version: imageVersion(config.laravel.image),
       podIdentity: config.podSecurity,
+      reloadOnSecretChange: config.secrets.restartOnRotation,
     }));
 
     new AppNamespace(this, 'Namespace', context);
@@ -72,13 +76,14 @@ export class PembayaranStack extends Construct {
         port: config.database.port ?? DATABASE_PORTS[config.database.connection],
         name: config.database.name,
       },
-      redis: { host: config.redis.host, port: config.redis.port, prefix: this.redisPrefix },
+      redis: { host: config.redis.host, port: config.redis.port, database: config.redis.database, prefix: this.redisPrefix },
       objectStorage: config.objectStorage,
       notificationServiceUrl: serviceUrl(context, 'fastapi', PORTS.fastapi),
       waGatewayUrl: config.waGateway.allowFromLaravel ? serviceUrl(context, 'wa-gateway', PORTS.waGateway) : undefined,
       extraEnv: config.laravel.env,
       secretStore: config.secrets.store,
       secretRefreshInterval: config.secrets.refreshInterval,
+      secretFetch: config.secrets.fetch,
       remoteKey: config.secrets.remoteKey,
       secretRefs: { ...config.secrets.remoteRefs, ...config.laravel.secretEnv },
     });
@@ -95,7 +100,17 @@ export class PembayaranStack extends Construct {
       readinessPath: web.readinessPath,
       drainSeconds: web.drainSeconds,
       requestTimeoutSeconds: web.requestTimeoutSeconds,
-      autoscaling: web.autoscaling,
+      autoscaling: {
+        ...web.autoscaling,
+        phpFpm:
+          web.autoscaling.phpFpm.enabled && web.autoscaling.phpFpm.prometheusAddress
+            ? {
+                targetUtilization: web.autoscaling.phpFpm.targetUtilization,
+                prometheusAddress: web.autoscaling.phpFpm.prometheusAddress,
+                busyProcessesQuery: phpFpmBusyProcessesQuery(context.namespace, context.name(WEB_COMPONENT)),
+              }
+            : undefined,
+      },
       maxUnavailable: web.maxUnavailable,
       trustedProxies: config.laravel.trustedProxies,
       ingress: {
@@ -146,8 +161,11 @@ export class PembayaranStack extends Construct {
       replicas: wa.replicas,
       sessionPath: wa.sessionPath,
       storage: wa.storage,
-      probe: wa.probe,
+      probes: wa.probes,
       shmSize: wa.shmSize,
+      home: wa.home,
+      chromiumFlags: wa.chromiumFlags,
+      sessionBackup: wa.sessionBackup,
       logLevel: wa.logLevel,
       retry: wa.retry,
       env: wa.env,
@@ -169,16 +187,20 @@ export class PembayaranStack extends Construct {
 
     const backup = config.backup;
     if (backup.enabled) {
+      const bucket = this.backupBucket;
       this.backup = new DatabaseBackup(this, 'Backup', {
         context,
         settings: this.settings,
+        secrets: this.secretEnvironment('BackupSecrets', BACKUP_COMPONENT, this.backupSecretRefs(), BACKUP_SECRET_VARIABLES)!,
         connection: config.database.connection,
         schedule: backup.schedule,
         dumpImage: backup.image,
         uploadImage: backup.uploadImage,
-        bucket: backup.bucket ?? config.objectStorage.bucket,
+        bucket,
         prefix: backup.prefix,
         retentionDays: backup.retentionDays,
+        retentionBy: backup.retentionBy,
+        serverSideEncryption: backup.serverSideEncryption,
         activeDeadlineSeconds: backup.activeDeadlineSeconds,
         startingDeadlineSeconds: backup.startingDeadlineSeconds,
         scratchSize: backup.scratchSize,
@@ -186,6 +208,28 @@ export class PembayaranStack extends Construct {
         resources: backup.resources,
         networkPolicies: this.networkPolicies,
       });
+      const check = backup.restoreCheck;
+      if (check.enabled) {
+        this.restoreCheck = new DatabaseRestoreCheck(this, 'RestoreCheck', {
+          context,
+          settings: this.settings,
+          secrets: this.secretEnvironment('RestoreCheckSecrets', RESTORE_CHECK_COMPONENT, this.restoreCheckSecretRefs(), RESTORE_CHECK_SECRET_VARIABLES)!,
+          connection: config.database.connection,
+          schedule: check.schedule,
+          databaseImage: backup.image,
+          fetchImage: backup.uploadImage,
+          bucket,
+          prefix: backup.prefix,
+          sanityQuery: check.sanityQuery,
+          minRows: check.minRows,
+          scratchSize: check.scratchSize,
+          activeDeadlineSeconds: check.activeDeadlineSeconds,
+          startingDeadlineSeconds: backup.startingDeadlineSeconds,
+          hasEndpoint: config.objectStorage.endpoint !== undefined,
+          databaseResources: check.resources,
+          networkPolicies: this.networkPolicies,
+        });
+      }
     }
 
     const observability = config.observability;
@@ -196,15 +240,41 @@ export class PembayaranStack extends Construct {
         config: observability,
         web: this.web,
         workers: () => this.workers,
-        redis: { address: `${config.redis.host}:${config.redis.port}`, prefix: this.redisPrefix },
+        redis: { address: `${config.redis.host}:${config.redis.port}`, database: config.redis.database, prefix: this.redisPrefix },
         scheduler: this.scheduler,
         migration: this.migration,
         notificationService: this.notificationService,
         waGateway: this.waGateway,
         backup: this.backup,
+        restoreCheck: this.restoreCheck,
         networkPolicies: this.networkPolicies,
       });
     }
+  }
+
+  /** Bucket of the dumps: `backup.bucket`, else a bucket of their own next to the uploads bucket. */
+  get backupBucket(): string {
+    return this.config.backup.bucket ?? `${this.config.objectStorage.bucket}-backups`;
+  }
+
+  /** Where the backup job's credentials live: its own write-only keys; the database login Laravel's unless remapped. */
+  private backupSecretRefs(): Record<string, { key?: string; property?: string }> {
+    const remoteRefs = this.config.secrets.remoteRefs;
+    const defaults: Record<string, { key?: string; property?: string }> = {
+      AWS_ACCESS_KEY_ID: { property: 'BACKUP_AWS_ACCESS_KEY_ID' },
+      AWS_SECRET_ACCESS_KEY: { property: 'BACKUP_AWS_SECRET_ACCESS_KEY' },
+      DB_USERNAME: { ...remoteRefs.DB_USERNAME },
+      DB_PASSWORD: { ...remoteRefs.DB_PASSWORD },
+    };
+    return mergeRefs(defaults, this.config.backup.remoteRefs);
+  }
+
+  private restoreCheckSecretRefs(): Record<string, { key?: string; property?: string }> {
+    const defaults = {
+      AWS_ACCESS_KEY_ID: { property: 'RESTORE_CHECK_AWS_ACCESS_KEY_ID' },
+      AWS_SECRET_ACCESS_KEY: { property: 'RESTORE_CHECK_AWS_SECRET_ACCESS_KEY' },
+    };
+    return mergeRefs(defaults, this.config.backup.restoreCheck.remoteRefs);
   }
 
   /** Laravel's Redis key prefix; queue lists are `<prefix>queues:<queue>`. */
@@ -235,6 +305,7 @@ export class PembayaranStack extends Construct {
             cooldownPeriod: pool.autoscaling.cooldownPeriod,
             pollingInterval: pool.autoscaling.pollingInterval,
             redisAddress: `${this.config.redis.host}:${this.config.redis.port}`,
+            redisDatabase: this.config.redis.database,
             redisPrefix: this.redisPrefix,
           }
         : undefined,
@@ -243,14 +314,25 @@ export class PembayaranStack extends Construct {
     return worker;
   }
 
-  private secretEnvironment(id: string, component: string, variables: Record<string, { key?: string; property?: string }>) {
-    if (Object.keys(variables).length === 0) return undefined;
+  private secretEnvironment(id: string, component: string, variables: Record<string, { key?: string; property?: string }>, names: readonly string[] = []) {
+    if (Object.keys(variables).length === 0 && names.length === 0) return undefined;
     return new SecretEnvironment(this, id, {
       context: this.context,
       component,
       store: this.config.secrets.store,
       refreshInterval: this.config.secrets.refreshInterval,
-      variables: resolveRemoteRefs([], variables, this.config.secrets.remoteKey),
+      fetch: this.config.secrets.fetch,
+      variables: resolveRemoteRefs(names, variables, this.config.secrets.remoteKey),
     });
   }
+}
+
+/** Per-variable merge of remote references: the override's key and property win. */
+function mergeRefs(
+  defaults: Readonly<Record<string, { key?: string; property?: string }>>,
+  overrides: Readonly<Record<string, { key?: string; property?: string }>>,
+): Record<string, { key?: string; property?: string }> {
+  const merged: Record<string, { key?: string; property?: string }> = {};
+  for (const name of new Set([...Object.keys(defaults), ...Object.keys(overrides)])) merged[name] = { ...defaults[name], ...overrides[name] };
+  return merged;
 }

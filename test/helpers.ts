@@ -1,3 +1,5 @@
+import { spawnSync, SpawnSyncOptions } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { buildApp } from '../charts';
@@ -89,4 +91,58 @@ export function ingressBackends(objects: readonly K8sObject[]): string[] {
       ...(ing.spec.defaultBackend?.service ? [ing.spec.defaultBackend.service.name] : []),
       ...(ing.spec.rules ?? []).flatMap((r: any) => (r.http?.paths ?? []).map((p: any) => p.backend?.service?.name)),
     ]);
+}
+
+/** The built synth command, as `npm run synth` runs it. */
+export const SYNTH_CLI = path.join(ROOT, 'build/main.js');
+
+export interface CliResult {
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a built command (`node build/...`) and returns its exit status and output. */
+export function runNode(script: string, args: readonly string[], options: SpawnSyncOptions = {}): CliResult {
+  const result = spawnSync('node', [script, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, ...options, env: { ...process.env, CDK8S_OUTDIR: '', ...options.env } });
+  return { status: result.status, signal: result.signal, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+}
+
+/** `node build/main.js <args>`: the synth command. */
+export function runSynth(args: readonly string[], options: SpawnSyncOptions = {}): CliResult {
+  return runNode(SYNTH_CLI, args, options);
+}
+
+/** Every file under a folder with its content (symbolic links and other entries by kind), to prove a tree unchanged. */
+export function snapshotTree(dir: string): Record<string, string> {
+  const tree: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (entry.isFile()) tree[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
+      else tree[path.relative(dir, p)] = `<${entry.isSymbolicLink() ? 'symlink' : 'special'}>`;
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return tree;
+}
+
+/** A `file: key.path: message` line, as every refusal prints it. */
+export const PROBLEM_LINE = /^[^\s:][^:]*: [A-Za-z_\[][^:]*: .+/;
+/** A stack trace frame, which no refusal may print. */
+export const STACK_FRAME = /^\s+at .+\(?.*:\d+:\d+\)?$/m;
+
+/** Bounds and CPU target of a Deployment's autoscaler, whether a HorizontalPodAutoscaler or a KEDA ScaledObject. */
+export function autoscalerOf(objects: readonly K8sObject[], deployment: string): { kind: string; min: number; max: number; cpuUtilization: number } {
+  const found = objects.filter((o) => ['HorizontalPodAutoscaler', 'ScaledObject'].includes(o.kind) && o.spec.scaleTargetRef.name === deployment);
+  if (found.length !== 1) throw new Error(`expected one autoscaler of ${deployment}, found ${found.length}`);
+  const [a] = found;
+  if (a.kind === 'HorizontalPodAutoscaler') {
+    const cpu = a.spec.metrics.find((m: any) => m.resource?.name === 'cpu');
+    return { kind: a.kind, min: a.spec.minReplicas, max: a.spec.maxReplicas, cpuUtilization: cpu.resource.target.averageUtilization };
+  }
+  const cpu = a.spec.triggers.find((t: any) => t.type === 'cpu');
+  return { kind: a.kind, min: a.spec.minReplicaCount, max: a.spec.maxReplicaCount, cpuUtilization: Number(cpu.metadata.value) };
 }

@@ -2,28 +2,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT, withChanges } from './helpers';
+import { ROOT, runSynth, snapshotTree, withChanges } from './helpers';
 
-const MAIN = path.join(ROOT, 'build/main.js');
-
-function synth(args: string[], cwd = ROOT) {
-  const result = spawnSync('node', [MAIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: '' } });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/** Every file under a folder with its content, to prove a folder unchanged. */
-function snapshotTree(dir: string): Record<string, string> {
-  const tree: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else tree[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  return tree;
-}
+const synth = (args: string[], cwd = ROOT) => runSynth(args, { cwd });
 
 describe('npm run synth', () => {
   let work: string;

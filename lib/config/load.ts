@@ -1,10 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ErrorObject } from 'ajv';
-import * as yaml from 'js-yaml';
-import schema from './schema.json';
+import { environmentChecks } from './environments';
+import { formatKeyPath, showValue } from './messages';
+import { entryKind, InputError, loadYamlDocument, MAX_CONFIG_BYTES, readRegularFile } from './safe-input';
 import { checkSemantics } from './semantics';
 import { EnvironmentConfig } from './types.generated';
+import { schemaNodeAt } from './walk';
 // The schema compiled ahead of time (scripts/gen-config.js) with allErrors, useDefaults (ajv fills
 // every documented default while it validates), strict. A test keeps it in step with schema.json.
 import { validate as validateSchema } from './validate-config.generated';
@@ -20,6 +22,8 @@ export interface ConfigProblem {
 /** Raised with every problem found in one or more config files, so that all can be fixed in one pass. */
 export class ConfigError extends Error {
   constructor(public readonly problems: readonly ConfigProblem[]) {
+    // A refusal without a reason would look like success to a script reading stderr: never allow it.
+    if (problems.length === 0) throw new Error('internal error: a config was refused without a problem to report');
     super(problems.map(formatProblem).join('\n'));
     this.name = 'ConfigError';
   }
@@ -29,30 +33,39 @@ export function formatProblem(problem: ConfigProblem): string {
   return problem.path ? `${problem.file}: ${problem.path}: ${problem.message}` : `${problem.file}: ${problem.message}`;
 }
 
+/** A path as messages show it: relative to the working directory when inside it. */
+export function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
 /** Parses and validates one environment file; throws ConfigError listing every problem. */
 export function loadEnvironment(file: string): EnvironmentConfig {
-  const display = path.relative(process.cwd(), file) || file;
+  const display = displayPath(file);
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularFile(file, MAX_CONFIG_BYTES);
   } catch (err) {
-    throw new ConfigError([{ file: display, path: '', message: `cannot read file (${(err as NodeJS.ErrnoException).code})` }]);
+    if (err instanceof InputError) throw new ConfigError([{ file: display, path: '', message: err.message }]);
+    throw err;
   }
   return parseEnvironment(display, text);
 }
 
 /** Validates config text already read; `file` names it in messages. */
 export function parseEnvironment(file: string, text: string): EnvironmentConfig {
+  if (text.length > MAX_CONFIG_BYTES) {
+    throw new ConfigError([{ file, path: '', message: `is ${text.length} characters; the limit is ${MAX_CONFIG_BYTES} bytes (1 MiB)` }]);
+  }
   let document: unknown;
   try {
-    document = yaml.load(text, { filename: file, schema: yaml.CORE_SCHEMA });
+    document = loadYamlDocument(text, file);
   } catch (err) {
-    const mark = (err as yaml.YAMLException).mark;
-    const where = mark ? `line ${mark.line + 1}, column ${mark.column + 1}: ` : '';
-    throw new ConfigError([{ file, path: '', message: `YAML syntax error: ${where}${(err as yaml.YAMLException).reason}` }]);
+    if (err instanceof InputError) throw new ConfigError([{ file, path: '', message: err.message }]);
+    throw err;
   }
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
-    throw new ConfigError([{ file, path: '', message: 'expected a mapping of settings at the top level' }]);
+    throw new ConfigError([{ file, path: '', message: `expected a mapping of settings at the top level (got ${document === undefined ? 'an empty file' : showValue(document)})` }]);
   }
   const validate = validateSchema as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
   if (!validate(document)) {
@@ -64,79 +77,130 @@ export function parseEnvironment(file: string, text: string): EnvironmentConfig 
   return config;
 }
 
-/** Loads several environments and checks that their output folders do not collide. */
-export function loadEnvironments(files: readonly string[]): EnvironmentConfig[] {
+/** An environment with the file it came from. */
+export interface LoadedEnvironment {
+  readonly file: string;
+  readonly config: EnvironmentConfig;
+}
+
+/**
+ * Loads several environments and checks them against each other (names, namespaces, Argo CD
+ * Applications and folders must not collide); every problem of every file is reported at once.
+ */
+export function loadEnvironmentFiles(files: readonly string[]): LoadedEnvironment[] {
   const problems: ConfigProblem[] = [];
-  const configs: EnvironmentConfig[] = [];
-  const owners = new Map<string, string>();
+  const loaded: LoadedEnvironment[] = [];
   for (const file of files) {
     try {
-      const config = loadEnvironment(file);
-      const owner = owners.get(config.name);
-      if (owner) {
-        problems.push({ file, path: 'name', message: `"${config.name}" is already used by ${owner}; each environment needs its own name` });
-      }
-      owners.set(config.name, file);
-      configs.push(config);
+      loaded.push({ file: displayPath(file), config: loadEnvironment(file) });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       problems.push(...err.problems);
     }
   }
+  problems.push(...environmentChecks(loaded));
   if (problems.length > 0) throw new ConfigError(problems);
-  return configs;
+  // Every file read is an environment, or the run has already failed: none is dropped on the way.
+  if (loaded.length !== files.length) throw new Error(`internal error: ${files.length} config files read but ${loaded.length} environments loaded`);
+  return loaded;
 }
 
-/** The environment files of a folder: every .yaml or .yml file, sorted. */
+/** Loads several environments and checks that they do not collide. */
+export function loadEnvironments(files: readonly string[]): EnvironmentConfig[] {
+  return loadEnvironmentFiles(files).map((e) => e.config);
+}
+
+/**
+ * The environment files of a folder: every .yaml or .yml entry, sorted. Refuses a missing folder, a
+ * folder without environment files (synthesizing nothing would delete every environment downstream),
+ * and entries that are not regular files (a FIFO would hang the read; skipping it would drop an environment).
+ */
 export function findEnvironmentFiles(dir: string): string[] {
-  return fs
-    .readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort()
-    .map((f) => path.join(dir, f));
+  const display = displayPath(dir);
+  let entries: string[];
+  try {
+    const stat = fs.statSync(dir);
+    if (!stat.isDirectory()) throw new ConfigError([{ file: display, path: '', message: `is ${entryKind(stat)}, not a folder of environment files` }]);
+    entries = fs.readdirSync(dir);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such folder' : `cannot read the folder (${code ?? (err as Error).message})`;
+    throw new ConfigError([{ file: display, path: '', message: `${reason}; environment files (<name>.yaml) are read from it` }]);
+  }
+  const files = entries.filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f));
+  if (files.length === 0) {
+    throw new ConfigError([{ file: display, path: '', message: `no environment files (*.yaml, *.yml) in ${display}/; refusing to synthesize nothing (that would delete every environment)` }]);
+  }
+  const problems: ConfigProblem[] = [];
+  for (const file of files) {
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat) problems.push({ file: displayPath(file), path: '', message: 'cannot read file (a broken symbolic link)' });
+    else if (!stat.isFile()) problems.push({ file: displayPath(file), path: '', message: `is ${entryKind(stat)}, not a regular file; refused (environment files must be regular files)` });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return files;
 }
 
 function schemaProblems(file: string, document: unknown, errors: readonly ErrorObject[]): ConfigProblem[] {
   const seen = new Set<string>();
   const problems: ConfigProblem[] = [];
-  for (const error of errors) {
-    // oneOf and anyOf repeat their branches' errors; the branch errors say more.
-    if (error.keyword === 'oneOf' || error.keyword === 'anyOf' || error.keyword === 'if') continue;
-    const problem = { file, path: keyPath(error), message: describe(error, valueAt(document, error.instancePath)) };
+  const add = (problem: ConfigProblem) => {
     const key = `${problem.path}\u0000${problem.message}`;
     if (!seen.has(key)) {
       seen.add(key);
       problems.push(problem);
     }
+  };
+  const alternatives = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
+  const branchesOf = (alt: ErrorObject) => errors.filter((e) => e !== alt && e.schemaPath.startsWith(`${alt.schemaPath}/`) && e.instancePath.startsWith(alt.instancePath));
+  // Alternatives whose branches only disagree about which keys are required (a peer with both or neither
+  // of cidr and namespace) are reported as one problem at the alternative; otherwise the branch errors say more.
+  const collapsed = alternatives.filter((alt) => branchesOf(alt).every((b) => b.keyword === 'required' && b.instancePath === alt.instancePath));
+  const hidden = new Set(collapsed.flatMap(branchesOf));
+  for (const error of errors) {
+    if (hidden.has(error) || error.keyword === 'if') continue;
+    // A propertyNames failure comes twice: from the inner keyword (carrying propertyName) and from propertyNames itself.
+    if ((error as ErrorObject & { propertyName?: string }).propertyName !== undefined) continue;
+    if ((error.keyword === 'oneOf' || error.keyword === 'anyOf') && !collapsed.includes(error)) continue;
+    add({ file, path: keyPath(error), message: describe(error, valueAt(document, error.instancePath)) });
   }
+  // ajv never fails without an error, but a refusal must always say why.
+  if (problems.length === 0) add({ file, path: errors[0] ? keyPath(errors[0]) : '', message: errors[0] ? describe(errors[0], valueAt(document, errors[0].instancePath)) : 'does not match the schema' });
   return problems;
 }
 
-function keyPath(error: ErrorObject): string {
-  const segments = error.instancePath
+function pointerSegments(pointer: string): string[] {
+  return pointer
     .split('/')
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function keyPath(error: ErrorObject): string {
+  const segments = pointerSegments(error.instancePath);
   if (error.keyword === 'additionalProperties') segments.push(error.params.additionalProperty);
   if (error.keyword === 'required') segments.push(error.params.missingProperty);
   if (error.keyword === 'propertyNames') segments.push(error.params.propertyName);
-  return segments.reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '');
+  if (error.keyword === 'dependencies') segments.push(error.params.property);
+  return formatKeyPath(segments);
 }
 
 /** The offending value, found from the error's JSON pointer. */
 function valueAt(document: unknown, pointer: string): unknown {
-  return pointer
-    .split('/')
-    .slice(1)
-    .reduce<any>((node, s) => node?.[s.replace(/~1/g, '/').replace(/~0/g, '~')], document);
+  return pointerSegments(pointer).reduce<any>((node, s) => (node !== null && typeof node === 'object' ? node[s] : undefined), document);
 }
 
 function describe(error: ErrorObject, data: unknown): string {
   const p = error.params as Record<string, any>;
-  const got = (v: unknown) => (v === undefined ? '' : ` (got ${JSON.stringify(v)})`);
+  const got = (v: unknown) => (v === undefined ? '' : ` (got ${showValue(v)})`);
+  // The schema of the value in error, found from the value's path: ajv's schemaPath is relative to a
+  // definition when the validator compiled it as a function of its own.
+  const node = schemaNodeAt(pointerSegments(error.instancePath));
+  const expected = (fallback: string) => `expected ${lowerFirst(node?.description ?? fallback)}`;
   switch (error.keyword) {
     case 'additionalProperties': {
-      const allowed = Object.keys(propertiesAt(error.schemaPath) ?? {});
+      const allowed = Object.keys(node?.properties ?? {});
       const hint = closest(p.additionalProperty, allowed);
       return `unknown key${hint ? `; did you mean "${hint}"?` : ''} (expected one of: ${allowed.join(', ')})`;
     }
@@ -147,14 +211,31 @@ function describe(error: ErrorObject, data: unknown): string {
     case 'type':
       return `expected ${p.type}${got(data)}`;
     case 'pattern':
-      return `expected ${schemaAt(error.schemaPath)?.description ?? `a value matching ${p.pattern}`}${got(data)}`;
-    case 'propertyNames':
-      return 'expected an environment variable name (A-Z, 0-9, _)';
+      return `${expected(`a value matching ${p.pattern}`)}${got(data)}`;
+    case 'propertyNames': {
+      const names = node?.propertyNames;
+      return `${names?.description ? `expected ${lowerFirst(names.description)}` : 'is not an allowed key'} (got ${showValue(p.propertyName)})`;
+    }
+    case 'not':
+      return `${node?.not?.description ?? 'is not allowed'}${got(data)}`;
+    case 'dependencies':
+      return `needs ${p.missingProperty} beside it${node?.description ? `; ${lowerFirst(node.description)}` : ''}`;
+    case 'oneOf':
+    case 'anyOf': {
+      const present = Array.isArray(p.passingSchemas) ? ' (it matches more than one)' : ' (it matches none)';
+      return `${expected('exactly one of the alternatives')}${present}`;
+    }
     case 'minimum':
     case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
       return `expected a number ${p.comparison} ${p.limit}${got(data)}`;
     case 'minItems':
       return `expected at least ${p.limit} item(s)`;
+    case 'maxItems':
+      return `expected at most ${p.limit} item(s)`;
+    case 'minLength':
+      return `expected at least ${p.limit} character(s)${got(data)}`;
     case 'maxLength':
       return `expected at most ${p.limit} characters${got(data)}`;
     default:
@@ -162,22 +243,15 @@ function describe(error: ErrorObject, data: unknown): string {
   }
 }
 
-/** The schema object that holds the keyword an error came from. */
-function schemaAt(schemaPath: string): any {
-  let node: any = schema;
-  for (const segment of schemaPath.replace(/^#\//, '').split('/').slice(0, -1)) {
-    node = node?.[segment.replace(/~1/g, '/').replace(/~0/g, '~')];
-  }
-  return node;
-}
-
-/** The `properties` of the schema object an additionalProperties error came from. */
-function propertiesAt(schemaPath: string): Record<string, unknown> | undefined {
-  return schemaAt(schemaPath)?.properties;
+function lowerFirst(text: string): string {
+  const trimmed = text.replace(/\.$/, '');
+  // "A network peer" -> "a network peer"; acronyms and names (DNS-1123, IngressClass) stay as written.
+  return /^[A-Z][a-z]*(\s|$)/.test(trimmed) ? trimmed[0].toLowerCase() + trimmed.slice(1) : trimmed;
 }
 
 /** The allowed key nearest to a typo, if it is near enough to be a likely intent. */
 function closest(typo: string, candidates: readonly string[]): string | undefined {
+  if (typo.length > 64) return undefined;
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(typo.length / 3)) + 1;
   for (const candidate of candidates) {
@@ -201,3 +275,4 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length];
 }
+

@@ -1,4 +1,8 @@
+import { kubernetesValueProblems } from './kubernetes-values';
+import { showValue } from './messages';
+import { scanSecrets } from './secret-scan';
 import { EnvironmentConfig, Image } from './types.generated';
+import { valuesOf } from './walk';
 import { DEFAULT_RESOURCES } from '../core/defaults';
 import { requestTimeoutChain } from '../laravel/request-timeouts';
 import { NGINX_REQUEST_MEMORY_KIB, nginxMaxActiveRequests, nginxWorkerProcesses } from '../laravel/web-server-config';
@@ -12,11 +16,6 @@ export interface SemanticProblem {
   readonly message: string;
 }
 
-/** Variable names that hold credentials; their values belong in the secret manager. */
-const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE|CREDENTIAL|DSN|API_KEY|ACCESS_KEY|^APP_KEY$|_KEY$)/;
-/** Values that look like credentials whatever their name: Laravel keys, PEM blocks, URLs with a password. */
-const SECRET_VALUE = /^base64:[A-Za-z0-9+/=]{20,}$|-----BEGIN [A-Z ]*PRIVATE KEY-----|^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/;
-
 const PRODUCTION_LOG_LEVELS = ['info', 'notice', 'warning', 'error'];
 
 /** Every cross-field and safety problem of a schema-valid config. */
@@ -27,7 +26,7 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
 
   for (const [path, image] of imagesOf(config)) {
     if (!image.tag && !image.digest) {
-      add(path, `image ${image.repository} has no tag or digest; pin it, e.g. tag: "1.4.2" or digest: "sha256:..."`);
+      add(path, `image ${showValue(image.repository).slice(1, -1)} has no tag or digest; pin it, e.g. tag: "1.4.2" or digest: "sha256:..."`);
     } else if (production && !image.digest && image.tag === 'latest') {
       add(`${path}.tag`, `"latest" is not a pinned version; production needs an immutable tag or a digest`);
     }
@@ -38,27 +37,25 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
       add('laravel.debug', 'is true; APP_DEBUG shows stack traces and secrets to visitors: set false in production');
     }
     if (config.laravel.url && !config.laravel.url.startsWith('https://')) {
-      add('laravel.url', `is ${config.laravel.url}; production must be served over HTTPS (secure cookies need it)`);
+      add('laravel.url', `is ${showValue(config.laravel.url).slice(1, -1)}; production must be served over HTTPS (secure cookies need it)`);
     }
     if (!PRODUCTION_LOG_LEVELS.includes(config.laravel.logLevel)) {
       add('laravel.logLevel', `is "${config.laravel.logLevel}"; production logs at ${PRODUCTION_LOG_LEVELS.join(', ')}`);
     }
-    for (const origin of config.laravel.corsAllowedOrigins) {
-      if (!origin.startsWith('https://')) add('laravel.corsAllowedOrigins', `"${origin}" is not HTTPS; production allows only https:// origins`);
-    }
+    config.laravel.corsAllowedOrigins.forEach((origin, i) => {
+      if (!origin.startsWith('https://')) add(`laravel.corsAllowedOrigins[${i}]`, `${showValue(origin)} is not HTTPS; production allows only https:// origins`);
+    });
   }
 
-  const envMaps: Array<[string, Record<string, string>]> = [
-    ['laravel.env', config.laravel.env],
-    ['fastapi.env', config.fastapi.env],
-    ['waGateway.env', config.waGateway.env],
-  ];
-  for (const [path, env] of envMaps) {
-    for (const [name, value] of Object.entries(env)) {
-      if (SECRET_NAME.test(name) || SECRET_VALUE.test(value)) {
-        add(`${path}.${name}`, 'looks like a secret in plain text; move it to the secret manager and list it under secretEnv instead');
-      }
-    }
+  // Every string of the config, not a list of fields: a key added later is scanned too. Other checks of
+  // a key holding a secret are left out: the secret is the problem to fix there.
+  const secrets = scanSecrets(config);
+  for (const finding of secrets) add(finding.path, finding.message);
+  const secretPaths = new Set(secrets.map((s) => s.path));
+  problems.push(...kubernetesValueProblems(config).filter((p) => !secretPaths.has(p.path)));
+
+  if ('REDIS_DB' in config.laravel.env) {
+    add('laravel.env.REDIS_DB', 'sets the Redis database behind the queue exporter and KEDA triggers, which would keep reading database 0: set redis.database instead');
   }
 
   for (const service of ['fastapi', 'waGateway'] as const) {
@@ -68,13 +65,20 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
       add(`${service}.serviceType`, `is ${type}; port ${port} must stay inside the cluster (Laravel reaches it through the ClusterIP Service): set ClusterIP`);
     }
   }
+  const waProbes = config.waGateway.probes;
+  if (waProbes.liveness.type === 'http' && waProbes.readiness.type === 'http' && waProbes.liveness.path === waProbes.readiness.path) {
+    add(
+      'waGateway.probes.liveness.path',
+      `is ${waProbes.liveness.path}, the readiness path; a logged-out session would fail liveness and restart the gateway in a loop while an operator scans the QR code: use a path that does not consult the session, or type tcp`,
+    );
+  }
   if (config.waGateway.replicas > 1) {
     add('waGateway.replicas', `is ${config.waGateway.replicas}; a WhatsApp session can be open in only one process: set 1`);
   }
 
   const seenPools = new Set<string>();
   config.workers.forEach((pool, i) => {
-    if (seenPools.has(pool.name)) add(`workers[${i}].name`, `"${pool.name}" is used by another pool; pool names must be unique`);
+    if (seenPools.has(pool.name)) add(`workers[${i}].name`, `${showValue(pool.name)} is used by another pool; pool names must be unique`);
     seenPools.add(pool.name);
     if (pool.autoscaling.enabled && pool.autoscaling.maxReplicas < pool.replicas) {
       add(`workers[${i}].autoscaling.maxReplicas`, `is ${pool.autoscaling.maxReplicas}, below replicas (${pool.replicas})`);
@@ -108,32 +112,53 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
       `is ${nginxResources.limits.memory}; nginx can hold only ${maxActive} requests in progress in it (up to ${NGINX_REQUEST_MEMORY_KIB} KiB each), fewer than web.phpFpm.maxChildren (${web.phpFpm.maxChildren}): raise it`,
     );
   }
+  const fpmScaling = web.autoscaling.phpFpm;
+  if (fpmScaling.enabled) {
+    if (!web.autoscaling.enabled) add('web.autoscaling.phpFpm.enabled', 'is true but web.autoscaling.enabled is false: enable autoscaling, or turn the php-fpm trigger off');
+    if (!fpmScaling.prometheusAddress) add('web.autoscaling.phpFpm.prometheusAddress', 'is missing; KEDA needs the Prometheus URL to read php-fpm saturation, e.g. http://prometheus-operated.monitoring.svc:9090');
+    if (!config.observability.metrics.enabled) add('web.autoscaling.phpFpm.enabled', 'is true but observability.metrics.enabled is false: the php-fpm exporter the trigger reads would not run');
+  }
   const fpm = web.phpFpm;
   if (fpm.minSpareServers > fpm.maxSpareServers || fpm.startServers < fpm.minSpareServers || fpm.startServers > fpm.maxSpareServers || fpm.maxSpareServers > fpm.maxChildren) {
     add('web.phpFpm', 'php-fpm needs minSpareServers <= startServers <= maxSpareServers <= maxChildren');
   }
 
-  for (const [path, schedule] of [['scheduler.schedule', config.scheduler.schedule], ['backup.schedule', config.backup.schedule]]) {
+  const backup = config.backup;
+  if (backup.enabled) {
+    const bucket = backup.bucket ?? `${config.objectStorage.bucket}-backups`;
+    if (production && bucket === config.objectStorage.bucket && !backup.sharedBucketWithPrefixPolicy) {
+      add(
+        'backup.bucket',
+        `is the uploads bucket ${bucket}; the application's S3 keys, or whoever takes them over, could delete the backups: use a bucket of its own (the default is ${bucket}-backups), or set backup.sharedBucketWithPrefixPolicy once a bucket policy denies the application's keys on ${backup.prefix}`,
+      );
+    }
+    if (backup.serverSideEncryption.kmsKeyId && backup.serverSideEncryption.type !== 'aws:kms') {
+      add('backup.serverSideEncryption.kmsKeyId', `is set but type is ${backup.serverSideEncryption.type}; a KMS key needs type aws:kms`);
+    }
+    for (const [path, refs, allowed] of [
+      ['backup.remoteRefs', backup.remoteRefs, ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'DB_USERNAME', 'DB_PASSWORD']],
+      ['backup.restoreCheck.remoteRefs', backup.restoreCheck.remoteRefs, ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']],
+    ] as const) {
+      for (const name of Object.keys(refs)) {
+        if (!(allowed as readonly string[]).includes(name)) add(`${path}.${name}`, `is not a variable of this job; expected one of: ${allowed.join(', ')}`);
+      }
+    }
+  }
+
+  for (const [path, schedule] of [
+    ['scheduler.schedule', config.scheduler.schedule],
+    ['backup.schedule', config.backup.schedule],
+    ['backup.restoreCheck.schedule', config.backup.restoreCheck.schedule],
+  ]) {
     const problem = cronProblem(schedule);
-    if (problem) add(path, `"${schedule}" is not a valid cron schedule: ${problem}`);
+    if (problem) add(path, `${showValue(schedule)} is not a valid cron schedule: ${problem}`);
   }
   return problems;
 }
 
-/** Every image setting with its key path. */
+/** Every image setting with its key path: every value the schema validates as an image, wherever it is. */
 export function imagesOf(config: EnvironmentConfig): Array<[string, Image]> {
-  const images: Array<[string, Image | undefined]> = [
-    ['laravel.image', config.laravel.image],
-    ['web.nginxImage', config.web.nginxImage],
-    ['fastapi.image', config.fastapi.image],
-    ['waGateway.image', config.waGateway.image],
-    ['observability.metrics.phpFpmExporterImage', config.observability.metrics.phpFpmExporterImage],
-    ['observability.metrics.nginxExporterImage', config.observability.metrics.nginxExporterImage],
-    ['observability.metrics.redisExporterImage', config.observability.metrics.redisExporterImage],
-    ['backup.image', config.backup.image],
-    ['backup.uploadImage', config.backup.uploadImage],
-  ];
-  return images.filter((entry): entry is [string, Image] => entry[1] !== undefined);
+  return valuesOf<Image>(config, 'image');
 }
 
 const CRON_FIELDS: Array<{ name: string; min: number; max: number; names?: string[] }> = [
@@ -154,7 +179,7 @@ export function cronProblem(schedule: string): string | undefined {
     const spec = CRON_FIELDS[i];
     for (const part of fields[i].split(',')) {
       const match = /^(\*|\?|([0-9A-Za-z]+)(?:-([0-9A-Za-z]+))?)(?:\/([0-9]+))?$/.exec(part);
-      if (!match) return `${spec.name} field "${fields[i]}" is malformed`;
+      if (!match) return `${spec.name} field ${showValue(fields[i])} is malformed`;
       const value = (token: string) => {
         const index = spec.names?.indexOf(token.toUpperCase()) ?? -1;
         if (index >= 0) return index + spec.min;
@@ -162,9 +187,9 @@ export function cronProblem(schedule: string): string | undefined {
       };
       for (const token of [match[2], match[3]].filter((t): t is string => t !== undefined)) {
         const n = value(token);
-        if (!(n >= spec.min && n <= spec.max)) return `${spec.name} "${token}" is outside ${spec.min}-${spec.max}`;
+        if (!(n >= spec.min && n <= spec.max)) return `${spec.name} ${showValue(token)} is outside ${spec.min}-${spec.max}`;
       }
-      if (match[2] && match[3] && value(match[2]) > value(match[3])) return `${spec.name} range "${part}" runs backwards`;
+      if (match[2] && match[3] && value(match[2]) > value(match[3])) return `${spec.name} range ${showValue(part)} runs backwards`;
       if (match[4] !== undefined && Number(match[4]) === 0) return `${spec.name} step must be at least 1`;
     }
   }

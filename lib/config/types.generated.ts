@@ -1,23 +1,41 @@
 /* Generated from lib/config/schema.json by `npm run gen:config`. Do not edit. */
 
 /**
+ * A DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit.
+ */
+export type Dns1123Label = string;
+/**
+ * An http:// or https:// URL with a host and without credentials.
+ */
+export type HttpUrl = string;
+/**
+ * A web origin: http(s)://host[:port], without a path or credentials.
+ */
+export type Origin = string;
+/**
+ * An IPv4 CIDR, e.g. 10.20.0.0/16: octets 0-255 without leading zeros, prefix 0-32, no host bits set.
+ */
+export type Ipv4Cidr = string;
+/**
+ * A DNS-1123 subdomain: at most 253 characters of lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.
+ */
+export type Dns1123Subdomain = string;
+
+/**
  * One deployment environment of pembayaran.
  */
 export interface EnvironmentConfig {
   /**
-   * Environment name; output goes to dist/<name>/.
+   * Environment name; output goes to dist/<name>/. A DNS-1123 label of at most 40 characters; `argocd` is reserved (dist/argocd/ holds the Argo CD objects).
    */
   name: string;
   /**
    * `production` refuses unsafe settings; `staging` and `development` allow debugging aids.
    */
   tier: 'production' | 'staging' | 'development';
+  namespace: Dns1123Label;
   /**
-   * Kubernetes namespace for every object.
-   */
-  namespace: string;
-  /**
-   * Prefix of every object name and the app.kubernetes.io/name label.
+   * Prefix of every object name and the app.kubernetes.io/name label. A DNS-1035 label (Service names start with it): lowercase letters, digits and '-', starting with a letter; with the environment name it forms app.kubernetes.io/instance (`<appName>-<name>`, at most 63 characters).
    */
   appName: string;
   podSecurity: PodSecurityConfig;
@@ -63,13 +81,10 @@ export interface PodSecurityConfig {
 export interface LaravelConfig {
   image: Image;
   /**
-   * Public host name; APP_URL is https://<host>.
+   * Public host name; APP_URL is https://<host>. A DNS name (RFC 1123), each dot-separated label at most 63 characters; not an IP address.
    */
   host: string;
-  /**
-   * APP_URL override; must be https:// in production. Default: https://<host>.
-   */
-  url?: string;
+  url?: HttpUrl;
   /**
    * APP_DEBUG. Refused in production.
    */
@@ -79,17 +94,17 @@ export interface LaravelConfig {
    */
   logLevel: 'debug' | 'info' | 'notice' | 'warning' | 'error';
   /**
-   * APP_TIMEZONE.
+   * APP_TIMEZONE: an IANA time zone name, e.g. Asia/Jakarta.
    */
   timezone: string;
   /**
-   * TRUSTED_PROXIES: the ingress controller's addresses (Laravel reads X-Forwarded-* only from them).
+   * TRUSTED_PROXIES: the ingress controller's addresses (Laravel reads X-Forwarded-* only from them); comma-separated IPv4/IPv6 addresses or CIDRs.
    */
   trustedProxies: string;
   /**
-   * CORS_ALLOWED_ORIGINS (comma-joined). Empty means only APP_URL.
+   * CORS_ALLOWED_ORIGINS (comma-joined): origins, scheme://host[:port] without a path or credentials. Empty means only APP_URL.
    */
-  corsAllowedOrigins: string[];
+  corsAllowedOrigins: Origin[];
   env: EnvMap;
   secretEnv: SecretEnv;
 }
@@ -159,27 +174,28 @@ export interface DatabaseConfig {
   peers: [Peer, ...Peer[]];
 }
 /**
- * A network peer: either `cidr` or `namespace` (with optional `podLabels`).
+ * A network peer: either `cidr` (with optional `except`) or `namespace` (with optional `podLabels`), not both.
  */
 export interface Peer {
+  cidr?: Ipv4Cidr;
   /**
-   * An IPv4 CIDR, e.g. 10.20.0.0/16.
+   * CIDRs strictly inside `cidr` that stay closed (cidr peers only).
    */
-  cidr?: string;
-  /**
-   * CIDRs inside `cidr` that stay closed.
-   */
-  except?: string[];
+  except?: Ipv4Cidr[];
   /**
    * In-cluster peer: its namespace name.
    */
   namespace?: string;
+  podLabels?: LabelMap;
+}
+/**
+ * Kubernetes labels.
+ */
+export interface LabelMap {
   /**
-   * In-cluster peer: its pod labels.
+   * A label value: empty, or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit.
    */
-  podLabels?: {
-    [k: string]: string;
-  };
+  [k: string]: string;
 }
 /**
  * Redis for cache, sessions and queues.
@@ -193,6 +209,10 @@ export interface RedisConfig {
    * REDIS_PORT.
    */
   port: number;
+  /**
+   * REDIS_DB: database of the default connection, which holds the queues. The queue-depth exporter and the KEDA triggers read the same one.
+   */
+  database: number;
   /**
    * REDIS_PREFIX; queue lists are <prefix>queues:<queue>. Default: <appName>_database_.
    */
@@ -216,18 +236,12 @@ export interface ObjectStorageConfig {
    * AWS_DEFAULT_REGION.
    */
   region: string;
-  /**
-   * AWS_ENDPOINT for MinIO or another S3-compatible store. Default: unset (AWS S3 for the region).
-   */
-  endpoint?: string;
+  endpoint?: HttpUrl;
   /**
    * AWS_USE_PATH_STYLE_ENDPOINT (true for MinIO).
    */
   usePathStyleEndpoint: boolean;
-  /**
-   * AWS_URL: public base URL of stored files. Default: unset (the bucket URL the SDK derives).
-   */
-  url?: string;
+  url?: HttpUrl;
   /**
    * Where it lives, for NetworkPolicy egress on `port` (443 by default; the endpoint's port for MinIO).
    *
@@ -264,6 +278,14 @@ export interface SecretsConfig {
    * How often ESO re-reads the store.
    */
   refreshInterval: string;
+  /**
+   * How ESO reads the store. `extract`: one provider call per remote key (dataFrom.extract, each remote key rewritten into its own key prefix, and a template that keeps only the listed variables in the Secret), for stores whose secrets are JSON objects: AWS Secrets Manager, Vault KV, GCP Secret Manager and Azure Key Vault with JSON values. `perKey`: one data entry, and one provider call, per variable: for stores holding one value per secret. Properties that are not identifiers are always read per key.
+   */
+  fetch: 'perKey' | 'extract';
+  /**
+   * Annotate every Deployment with secret.reloader.stakater.com/reload listing the Secrets its pods read, so Stakater Reloader rolls it when ESO writes a changed value (a rotated database password). Needs Reloader in the cluster, with reloadStrategy annotations under Argo CD. CronJobs and Jobs read the new value at their next run.
+   */
+  restartOnRotation: boolean;
   remoteRefs: SecretEnv;
 }
 /**
@@ -344,6 +366,23 @@ export interface WebConfig {
      * Average memory utilization target, percent of requests. Default: memory not used.
      */
     targetMemoryUtilization?: number;
+    /**
+     * php-fpm saturation as a scaling signal, through KEDA.
+     */
+    phpFpm: {
+      /**
+       * Also scale on php-fpm saturation (busy children per pod against pm.max_children), which I/O-bound payment calls reach at low CPU. The autoscaler is then a KEDA ScaledObject with cpu (and memory) triggers and a prometheus trigger, instead of a HorizontalPodAutoscaler. Needs KEDA, the php-fpm exporter (observability.metrics.enabled) and prometheusAddress.
+       */
+      enabled: boolean;
+      /**
+       * Busy php-fpm children per pod to aim for, percent of web.phpFpm.maxChildren.
+       */
+      targetUtilization: number;
+      /**
+       * Prometheus base URL the KEDA operator queries, e.g. http://prometheus-operated.monitoring.svc:9090. Required when enabled. Default: none.
+       */
+      prometheusAddress?: string;
+    };
   };
   /**
    * PodDisruptionBudget maxUnavailable.
@@ -353,32 +392,18 @@ export interface WebConfig {
    * Ingress with TLS.
    */
   ingress: {
-    /**
-     * IngressClass.
-     */
-    className: string;
-    /**
-     * cert-manager ClusterIssuer for the TLS certificate.
-     */
-    clusterIssuer: string;
-    /**
-     * Secret cert-manager writes the certificate to. Default: <appName>-tls.
-     */
-    tlsSecretName?: string;
+    className: Dns1123Subdomain;
+    clusterIssuer: Dns1123Subdomain;
+    tlsSecretName?: Dns1123Subdomain;
     /**
      * Requests per second per client IP (0: no limit).
      */
     rateLimitRps: number;
-    /**
-     * Extra Ingress annotations. One that sets the edge's proxy-read-timeout or proxy-send-timeout must exceed nginx's fastcgi_read_timeout (web.requestTimeoutSeconds + 10), or the config is refused.
-     */
-    annotations: {
-      [k: string]: string;
-    };
+    annotations: AnnotationMap;
   };
 }
 /**
- * Container resources.
+ * Container resources; each request must not exceed its limit.
  */
 export interface Resources {
   /**
@@ -390,7 +415,7 @@ export interface Resources {
      */
     cpu: string;
     /**
-     * Memory quantity, e.g. 256Mi.
+     * Memory quantity, e.g. 256Mi (binary suffixes Ki, Mi, Gi, Ti or decimal k, M, G, T).
      */
     memory: string;
   };
@@ -403,10 +428,16 @@ export interface Resources {
      */
     cpu?: string;
     /**
-     * Memory quantity, e.g. 256Mi.
+     * Memory quantity, e.g. 256Mi (binary suffixes Ki, Mi, Gi, Ti or decimal k, M, G, T).
      */
     memory: string;
   };
+}
+/**
+ * Kubernetes annotations.
+ */
+export interface AnnotationMap {
+  [k: string]: string;
 }
 export interface WorkerPoolConfig {
   /**
@@ -568,32 +599,79 @@ export interface WaGatewayConfig {
      * PVC size.
      */
     size: string;
+    storageClassName?: Dns1123Subdomain;
     /**
-     * StorageClass. Default: the cluster default.
-     */
-    storageClassName?: string;
-    /**
-     * PVC access mode.
+     * PVC access mode. ReadWriteOncePod lets exactly one pod in the cluster mount the volume, so even two pods on one node during a replacement cannot both open the session; it needs a CSI driver and Kubernetes 1.27+ (beta, on by default; GA in 1.29). ReadWriteOnce for in-tree or non-CSI storage.
      */
     accessMode: 'ReadWriteOnce' | 'ReadWriteOncePod' | 'ReadWriteMany';
   };
   /**
-   * Readiness and liveness probe.
+   * Cluster backup of the session volume (Velero).
    */
-  probe: {
+  sessionBackup: {
     /**
-     * HTTP GET on `path`, or a TCP connect.
+     * Velero file-system backup annotations on the pod: backup.velero.io/backup-volumes names the session volume, backup.velero.io/backup-volumes-excludes the scratch volumes (so it works with opt-in and opt-out Velero installs).
      */
-    type: 'http' | 'tcp';
+    velero: boolean;
     /**
-     * HTTP probe path.
+     * Extra labels on the session PVC and the pod, for a backup Schedule that selects by label.
      */
-    path: string;
+    labels: {
+      [k: string]: string;
+    };
+  };
+  /**
+   * Probes, separate for readiness and liveness.
+   */
+  probes: {
+    /**
+     * Readiness: may fail while the session is logged out (no traffic then); it never restarts the pod.
+     */
+    readiness: {
+      /**
+       * HTTP GET on `path`, or a TCP connect to the port.
+       */
+      type: 'http' | 'tcp';
+      /**
+       * HTTP probe path.
+       */
+      path: string;
+    };
+    /**
+     * Liveness and startup: must not depend on the session, or a logged-out session restarts the gateway in a loop while an operator scans the QR code. TCP by default; an HTTP path only if the gateway answers it without consulting the session.
+     */
+    liveness: {
+      /**
+       * HTTP GET on `path`, or a TCP connect to the port.
+       */
+      type: 'http' | 'tcp';
+      /**
+       * HTTP probe path.
+       */
+      path: string;
+    };
   };
   /**
    * Memory-backed /dev/shm for Chromium-based gateways.
    */
   shmSize: string;
+  /**
+   * Writable home directory.
+   */
+  home: {
+    /**
+     * HOME of the gateway, on a writable emptyDir: Chromium writes its profile defaults, crash reports and caches there (XDG_CONFIG_HOME, XDG_CACHE_HOME, XDG_DATA_HOME and XDG_STATE_HOME are set under it) on a read-only root filesystem.
+     */
+    path: string;
+    /**
+     * Size limit of that emptyDir.
+     */
+    sizeLimit: string;
+  };
+  /**
+   * CHROMIUM_FLAGS (space-joined) for the gateway to pass to its browser. --no-sandbox: Pod Security restricted forbids the setuid sandbox and the runtime default seccomp profile blocks the user-namespace one; the pod itself is the sandbox (non-root, no capabilities, seccomp, read-only root).
+   */
+  chromiumFlags: string[];
   /**
    * Service type. Only ClusterIP is accepted: the port must never leave the cluster.
    */
@@ -639,12 +717,7 @@ export interface NetworkPolicyConfig {
      * Namespace of the ingress controller.
      */
     namespace: string;
-    /**
-     * Labels of the controller pods (empty: any pod in that namespace).
-     */
-    podLabels: {
-      [k: string]: string;
-    };
+    podLabels: LabelMap;
   };
   /**
    * Cluster DNS.
@@ -654,12 +727,7 @@ export interface NetworkPolicyConfig {
      * Namespace of the cluster DNS.
      */
     namespace: string;
-    /**
-     * Labels of the DNS pods.
-     */
-    podLabels: {
-      [k: string]: string;
-    };
+    podLabels: LabelMap;
   };
   /**
    * HTTPS (443) egress to the internet.
@@ -680,7 +748,7 @@ export interface NetworkPolicyConfig {
     /**
      * Private ranges still reachable on 443 (private ranges are excluded otherwise).
      */
-    allowedPrivateCidrs: string[];
+    allowedPrivateCidrs: Ipv4Cidr[];
   };
   /**
    * Namespace of Prometheus, allowed to scrape metrics ports.
@@ -732,13 +800,21 @@ export interface ObservabilityConfig {
      */
     oldestJobSeconds: number;
     /**
-     * CPU/memory use against limits that alerts.
+     * Memory use against the memory limit, and CPU use against the CPU limit where one is set, that alerts.
      */
     saturation: number;
+    /**
+     * Share of CFS periods in which a container with a CPU limit was throttled that alerts (cAdvisor).
+     */
+    cpuThrottling: number;
     /**
      * Hours since the last successful backup that alerts.
      */
     backupMaxAgeHours: number;
+    /**
+     * Hours since the last successful restore check (backup.restoreCheck) that alert.
+     */
+    restoreCheckMaxAgeHours: number;
     /**
      * Container restarts within 30 minutes that alert (restart loop).
      */
@@ -751,17 +827,9 @@ export interface ObservabilityConfig {
      * Label holding the Ingress namespace on ingress-nginx metrics: exported_namespace when Prometheus scrapes the controller without honorLabels (the chart default), namespace with honorLabels.
      */
     ingressNamespaceLabel: 'exported_namespace' | 'namespace';
-    /**
-     * Base URL of the runbooks; each alert gets runbook_url <base>#<alert name in lower case>. Default: no runbook_url, the hint is in the description.
-     */
-    runbookBaseUrl?: string;
+    runbookBaseUrl?: HttpUrl;
   };
-  /**
-   * Labels on the PodMonitors and the PrometheusRule, so that the Prometheus Operator selects them (e.g. release: kube-prometheus-stack).
-   */
-  monitorLabels: {
-    [k: string]: string;
-  };
+  monitorLabels: LabelMap;
 }
 /**
  * Database backups to S3-compatible storage.
@@ -778,17 +846,39 @@ export interface BackupConfig {
   image?: Image;
   uploadImage: Image;
   /**
-   * Bucket for dumps. Default: objectStorage.bucket.
+   * Bucket for dumps. Default: <objectStorage.bucket>-backups, a bucket of their own, so the application's S3 keys (or whoever takes them over) cannot delete the backups.
    */
   bucket?: string;
+  /**
+   * Accept backup.bucket equal to objectStorage.bucket. Only when a bucket policy denies the application's keys any access to backup.prefix; production refuses a shared bucket otherwise.
+   */
+  sharedBucketWithPrefixPolicy: boolean;
   /**
    * Key prefix of dumps.
    */
   prefix: string;
   /**
-   * Dumps older than this are deleted.
+   * Dumps are kept this many days: by the bucket lifecycle rule (retentionBy lifecycle) or deleted by the backup job (retentionBy job).
    */
   retentionDays: number;
+  /**
+   * Who deletes old dumps. `lifecycle`: a lifecycle rule on the bucket expires objects under backup.prefix after retentionDays (docs/operations.md has the rule); the backup keys stay write-only. `job`: the backup job deletes dumps older than retentionDays, so its keys also need s3:DeleteObject on the prefix.
+   */
+  retentionBy: 'lifecycle' | 'job';
+  /**
+   * Server-side encryption of the dumps.
+   */
+  serverSideEncryption: {
+    /**
+     * Server-side encryption of each dump: AES256 (SSE-S3), aws:kms (SSE-KMS), or none for a store without it (MinIO without KMS).
+     */
+    type: 'AES256' | 'aws:kms' | 'none';
+    /**
+     * KMS key for aws:kms. Default: the account's aws/s3 key.
+     */
+    kmsKeyId?: string;
+  };
+  remoteRefs: SecretEnv;
   /**
    * Longest backup run.
    */
@@ -802,6 +892,37 @@ export interface BackupConfig {
    */
   scratchSize: string;
   resources?: Resources;
+  /**
+   * Proof that the latest dump restores.
+   */
+  restoreCheck: {
+    /**
+     * A scheduled restore check: restore the latest dump into a scratch database in the same pod (a sidecar from the official database image) and run a sanity query.
+     */
+    enabled: boolean;
+    /**
+     * Cron schedule; after the backup has had time to finish.
+     */
+    schedule: string;
+    /**
+     * Query run against the restored database; it must print one integer of at least minRows. Laravel's migrations table is never empty after a migration.
+     */
+    sanityQuery: string;
+    /**
+     * Smallest accepted result of the sanity query.
+     */
+    minRows: number;
+    /**
+     * Size limit of the scratch volume holding the downloaded dump and the restored database.
+     */
+    scratchSize: string;
+    /**
+     * Longest restore check.
+     */
+    activeDeadlineSeconds: number;
+    remoteRefs: SecretEnv;
+    resources?: Resources;
+  };
 }
 /**
  * Argo CD Application for this environment.

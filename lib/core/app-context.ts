@@ -19,6 +19,8 @@ export interface AppContextProps {
   /** Release version for the `app.kubernetes.io/version` label (never used in selectors). */
   readonly version: string;
   readonly podIdentity: PodIdentity;
+  /** Deployments list the Secrets their pods read for Stakater Reloader, which rolls them when one changes. @default false */
+  readonly reloadOnSecretChange?: boolean;
 }
 
 export interface MetadataOptions {
@@ -41,6 +43,7 @@ export class AppContext {
   public readonly environment: string;
   public readonly version: string;
   public readonly podIdentity: PodIdentity;
+  public readonly reloadOnSecretChange: boolean;
 
   constructor(props: AppContextProps) {
     this.namespace = props.namespace;
@@ -48,6 +51,7 @@ export class AppContext {
     this.environment = props.environment;
     this.version = props.version;
     this.podIdentity = props.podIdentity;
+    this.reloadOnSecretChange = props.reloadOnSecretChange ?? false;
   }
 
   /** `app.kubernetes.io/instance`: distinguishes environments that share a cluster. */

@@ -29,7 +29,7 @@ export const APP_ROOT = '/var/www/html';
 
 /** Container resources used when the config names none. Memory limits are always set; CPU limits are not (throttling). */
 export const DEFAULT_RESOURCES: Record<
-  'php' | 'nginx' | 'init' | 'worker' | 'scheduler' | 'migration' | 'fastapi' | 'waGateway' | 'exporter' | 'backup',
+  'php' | 'nginx' | 'init' | 'worker' | 'scheduler' | 'migration' | 'fastapi' | 'waGateway' | 'exporter' | 'backup' | 'restoreDatabase',
   Resources
 > = {
   php: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
@@ -42,6 +42,8 @@ export const DEFAULT_RESOURCES: Record<
   waGateway: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '768Mi' } },
   exporter: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
   backup: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+  /** The restore check's scratch database server. */
+  restoreDatabase: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
 };
 
 /**

@@ -1,6 +1,9 @@
 import { Construct } from 'constructs';
 import {
   ExternalSecret,
+  ExternalSecretSpecDataFromExtractConversionStrategy,
+  ExternalSecretSpecDataFromExtractDecodingStrategy,
+  ExternalSecretSpecDataFromExtractMetadataPolicy,
   ExternalSecretSpecDataRemoteRefConversionStrategy,
   ExternalSecretSpecDataRemoteRefDecodingStrategy,
   ExternalSecretSpecDataRemoteRefMetadataPolicy,
@@ -8,8 +11,10 @@ import {
   ExternalSecretSpecSecretStoreRefKind,
   ExternalSecretSpecTargetCreationPolicy,
   ExternalSecretSpecTargetDeletionPolicy,
+  ExternalSecretSpecTargetTemplateEngineVersion,
+  ExternalSecretSpecTargetTemplateMergePolicy,
 } from '../../imports/external-secrets.io';
-import { EnvFromSource } from '../../imports/k8s';
+import { EnvFromSource, PodSpec } from '../../imports/k8s';
 import { AppContext } from './app-context';
 import { SyncWave } from './sync-waves';
 
@@ -24,6 +29,12 @@ export interface SecretStoreRef {
   readonly name: string;
 }
 
+/** How ESO reads the store: one call per variable, or one per remote key (`dataFrom.extract`). */
+export type SecretFetch = 'perKey' | 'extract';
+
+/** Properties a Go template can name as `.Name`; others are read per key even with `extract`. */
+const TEMPLATE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export interface SecretEnvironmentProps {
   readonly context: AppContext;
   /** Component the secret belongs to, e.g. `laravel`; names the ExternalSecret and its Secret `<app>-<component>`. */
@@ -33,6 +44,8 @@ export interface SecretEnvironmentProps {
   readonly refreshInterval: string;
   /** Environment variable name → its remote reference. */
   readonly variables: Readonly<Record<string, RemoteSecretRef>>;
+  /** @default 'perKey' */
+  readonly fetch?: SecretFetch;
 }
 
 /**
@@ -66,17 +79,9 @@ export class SecretEnvironment extends Construct {
           creationPolicy: ExternalSecretSpecTargetCreationPolicy.OWNER,
           // Keep the last good Secret if the store entry disappears: pods keep starting.
           deletionPolicy: ExternalSecretSpecTargetDeletionPolicy.RETAIN,
+          ...(props.fetch === 'extract' ? { template: extractTemplate(this.variableNames, props.variables) } : {}),
         },
-        data: this.variableNames.map((variable) => ({
-          secretKey: variable,
-          remoteRef: {
-            key: props.variables[variable].key,
-            property: props.variables[variable].property,
-            conversionStrategy: ExternalSecretSpecDataRemoteRefConversionStrategy.DEFAULT,
-            decodingStrategy: ExternalSecretSpecDataRemoteRefDecodingStrategy.NONE,
-            metadataPolicy: ExternalSecretSpecDataRemoteRefMetadataPolicy.NONE,
-          },
-        })),
+        ...(props.fetch === 'extract' ? extractedData(this.variableNames, props.variables) : { data: this.variableNames.map((v) => dataEntry(v, props.variables[v])) }),
       },
     });
   }
@@ -98,4 +103,77 @@ export function resolveRemoteRefs(
     refs[name] = { key: overrides[name]?.key ?? defaultKey, property: overrides[name]?.property ?? name };
   }
   return refs;
+}
+
+const REF_DEFAULTS = {
+  conversionStrategy: ExternalSecretSpecDataRemoteRefConversionStrategy.DEFAULT,
+  decodingStrategy: ExternalSecretSpecDataRemoteRefDecodingStrategy.NONE,
+  metadataPolicy: ExternalSecretSpecDataRemoteRefMetadataPolicy.NONE,
+};
+
+function dataEntry(secretKey: string, ref: RemoteSecretRef) {
+  return { secretKey, remoteRef: { key: ref.key, property: ref.property, ...REF_DEFAULTS } };
+}
+
+/** Remote keys read with one extract each, sorted, and the key prefix each is rewritten into. */
+function extractPrefixes(variables: Readonly<Record<string, RemoteSecretRef>>): Map<string, string> {
+  const keys = [...new Set(Object.values(variables).filter((r) => TEMPLATE_IDENTIFIER.test(r.property)).map((r) => r.key))].sort();
+  return new Map(keys.map((key, i) => [key, `key${i}_`]));
+}
+
+/** Name a variable's value has in ESO's data map before the template: `<prefix><property>` or, read per key, `perkey_<variable>`. */
+function sourceName(variable: string, ref: RemoteSecretRef, prefixes: Map<string, string>): string {
+  return TEMPLATE_IDENTIFIER.test(ref.property) ? `${prefixes.get(ref.key)}${ref.property}` : `perkey_${variable}`;
+}
+
+/**
+ * One `dataFrom.extract` per remote key, its properties rewritten under the key's own prefix (two remote
+ * keys may hold the same property name), plus per-key `data` for properties a template cannot name.
+ * @see https://external-secrets.io/latest/guides/datafrom-rewrite/
+ */
+function extractedData(names: readonly string[], variables: Readonly<Record<string, RemoteSecretRef>>) {
+  const prefixes = extractPrefixes(variables);
+  const perKey = names.filter((v) => !TEMPLATE_IDENTIFIER.test(variables[v].property));
+  return {
+    ...(perKey.length ? { data: perKey.map((v) => dataEntry(sourceName(v, variables[v], prefixes), variables[v])) } : {}),
+    dataFrom: [...prefixes].map(([key, prefix]) => ({
+      extract: {
+        key,
+        conversionStrategy: ExternalSecretSpecDataFromExtractConversionStrategy.DEFAULT,
+        decodingStrategy: ExternalSecretSpecDataFromExtractDecodingStrategy.NONE,
+        metadataPolicy: ExternalSecretSpecDataFromExtractMetadataPolicy.NONE,
+      },
+      rewrite: [{ regexp: { source: '^(.*)$', target: `${prefix}\${1}` } }],
+    })),
+  };
+}
+
+/**
+ * The Secret keeps exactly the listed variables: `mergePolicy: Replace` drops everything else the extract
+ * brought (other components' credentials under the same remote key). A missing property fails the sync,
+ * as a missing per-key property does: ESO renders templates with `missingkey=error`.
+ * @see https://external-secrets.io/latest/guides/templating/
+ */
+function extractTemplate(names: readonly string[], variables: Readonly<Record<string, RemoteSecretRef>>) {
+  const prefixes = extractPrefixes(variables);
+  return {
+    engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2,
+    mergePolicy: ExternalSecretSpecTargetTemplateMergePolicy.REPLACE,
+    type: 'Opaque',
+    data: Object.fromEntries(names.map((v) => [v, `{{ .${sourceName(v, variables[v], prefixes)} }}`])),
+  };
+}
+
+/** Names of the Secrets a pod reads: env, envFrom and volumes of all its containers. */
+export function secretNamesOf(spec: PodSpec): string[] {
+  const names = new Set<string>();
+  for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+    for (const from of c.envFrom ?? []) if (from.secretRef?.name) names.add(from.secretRef.name);
+    for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef?.name) names.add(e.valueFrom.secretKeyRef.name);
+  }
+  for (const v of spec.volumes ?? []) {
+    if (v.secret?.secretName) names.add(v.secret.secretName);
+    for (const source of v.projected?.sources ?? []) if (source.secret?.name) names.add(source.secret.name);
+  }
+  return [...names].sort();
 }

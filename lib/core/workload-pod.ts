@@ -4,7 +4,11 @@ import { KubeServiceAccount, PodSpec, PodTemplateSpec, Volume } from '../../impo
 import { AppContext } from './app-context';
 import { sortedByKey } from './containers';
 import { ContainerSpec, hardenedPodSpec, HardenedPodSpecProps } from './pod-security';
+import { secretNamesOf } from './secret-environment';
 import { SyncWave } from './sync-waves';
+
+/** Stakater Reloader rolls a Deployment when one of the Secrets named here changes. */
+export const RELOADER_SECRET_ANNOTATION = 'secret.reloader.stakater.com/reload';
 
 export interface WorkloadPodProps {
   readonly context: AppContext;
@@ -14,6 +18,8 @@ export interface WorkloadPodProps {
   readonly initContainers?: readonly ContainerSpec[];
   readonly volumes?: readonly Volume[];
   readonly annotations?: Readonly<Record<string, string>>;
+  /** Extra pod labels, never part of a selector. @default - the recommended labels only */
+  readonly labels?: Readonly<Record<string, string>>;
   readonly extra?: HardenedPodSpecProps['extra'];
 }
 
@@ -30,6 +36,7 @@ export class WorkloadPod extends Construct {
   private readonly initContainers: readonly ContainerSpec[];
   private readonly volumes: Volume[];
   private readonly annotations: Readonly<Record<string, string>>;
+  private readonly labels: Readonly<Record<string, string>>;
   private readonly extra: HardenedPodSpecProps['extra'];
 
   constructor(scope: Construct, id: string, props: WorkloadPodProps) {
@@ -41,6 +48,7 @@ export class WorkloadPod extends Construct {
     this.initContainers = [...(props.initContainers ?? [])];
     this.volumes = [...(props.volumes ?? [])];
     this.annotations = { ...props.annotations };
+    this.labels = { ...props.labels };
     this.extra = props.extra;
 
     new KubeServiceAccount(this, 'ServiceAccount', {
@@ -59,6 +67,17 @@ export class WorkloadPod extends Construct {
     this.volumes.push(volume);
   }
 
+  /**
+   * Annotations for the Deployment that runs this pod: with `reloadOnSecretChange`, the Secrets the pod reads
+   * (read at synthesis, so sidecars added later count) for Stakater Reloader.
+   * @see https://github.com/stakater/Reloader
+   */
+  deploymentAnnotations(): Record<string, string> {
+    if (!this.context.reloadOnSecretChange) return {};
+    const names = Lazy.any({ produce: () => secretNamesOf(this.spec()).join(',') || undefined });
+    return { [RELOADER_SECRET_ANNOTATION]: names as unknown as string };
+  }
+
   /** Selector labels of this component. */
   get selectorLabels(): Record<string, string> {
     return this.context.selectorLabels(this.component);
@@ -69,7 +88,7 @@ export class WorkloadPod extends Construct {
     return {
       metadata: Lazy.any({
         produce: () => ({
-          labels: this.context.labels(this.component),
+          labels: { ...this.labels, ...this.context.labels(this.component) },
           ...(Object.keys(this.annotations).length ? { annotations: sortedByKey(this.annotations) } : {}),
         }),
       }),

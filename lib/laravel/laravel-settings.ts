@@ -4,7 +4,7 @@ import { AppContext } from '../core/app-context';
 import { checksumOf } from '../core/checksum';
 import { sortedByKey } from '../core/containers';
 import { APP_ROOT } from '../core/defaults';
-import { resolveRemoteRefs, SecretEnvironment, SecretStoreRef } from '../core/secret-environment';
+import { resolveRemoteRefs, SecretEnvironment, SecretFetch, SecretStoreRef } from '../core/secret-environment';
 import { SyncWave } from '../core/sync-waves';
 
 /** Laravel's secret variables; each comes from the secret manager, never from a file in git. */
@@ -40,7 +40,7 @@ export interface LaravelSettingsProps {
   readonly trustedProxies: string;
   readonly corsAllowedOrigins: readonly string[];
   readonly database: { readonly connection: 'mysql' | 'pgsql'; readonly host: string; readonly port: number; readonly name: string };
-  readonly redis: { readonly host: string; readonly port: number; readonly prefix: string };
+  readonly redis: { readonly host: string; readonly port: number; readonly database: number; readonly prefix: string };
   readonly objectStorage: {
     readonly bucket: string;
     readonly region: string;
@@ -56,6 +56,8 @@ export interface LaravelSettingsProps {
   readonly extraEnv: Readonly<Record<string, string>>;
   readonly secretStore: SecretStoreRef;
   readonly secretRefreshInterval: string;
+  /** @default 'perKey' */
+  readonly secretFetch?: SecretFetch;
   readonly remoteKey: string;
   /** Remaps and additions of secret variables. */
   readonly secretRefs: Readonly<Record<string, { key?: string; property?: string }>>;
@@ -88,6 +90,7 @@ export class LaravelSettings extends Construct {
       component: 'laravel',
       store: props.secretStore,
       refreshInterval: props.secretRefreshInterval,
+      fetch: props.secretFetch,
       variables: resolveRemoteRefs(LARAVEL_SECRET_VARIABLES, props.secretRefs, props.remoteKey),
     });
   }
@@ -147,6 +150,7 @@ function laravelEnvironment(props: LaravelSettingsProps): Record<string, string>
     REDIS_CLIENT: 'phpredis',
     REDIS_HOST: props.redis.host,
     REDIS_PORT: String(props.redis.port),
+    REDIS_DB: String(props.redis.database),
     REDIS_PREFIX: props.redis.prefix,
     FILESYSTEM_DISK: 's3',
     AWS_DEFAULT_REGION: s3.region,

@@ -9,6 +9,7 @@ import {
   MetricSpecV2,
   Probe,
 } from '../../imports/k8s';
+import { ScaledObject } from '../../imports/keda.sh';
 import { checksumOf } from '../core/checksum';
 import { Resources } from '../config/types.generated';
 import { APP_ROOT, DEFAULT_RESOURCES, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from '../core/defaults';
@@ -22,6 +23,12 @@ import { NGINX_PID_FILE, nginxMaxActiveRequests, nginxWorkerProcesses, PHP_FPM_P
 import { WorkloadPod } from '../core/workload-pod';
 
 export const WEB_COMPONENT = 'web';
+
+/** Scale up fast, down slowly: a payment spike often comes back. */
+export const WEB_SCALING_BEHAVIOR = {
+  scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+  scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 30 }] },
+};
 
 export interface WebIngressProps {
   readonly host: string;
@@ -53,6 +60,13 @@ export interface LaravelWebProps {
     readonly maxReplicas: number;
     readonly targetCpuUtilization: number;
     readonly targetMemoryUtilization?: number;
+    /**
+     * Also scale on php-fpm saturation: the autoscaler becomes a KEDA ScaledObject whose prometheus trigger
+     * aims at `targetUtilization` percent of pm.max_children busy per pod. `busyProcessesQuery` sums the
+     * busy children of all web pods (the php-fpm exporter's `phpfpm_active_processes`).
+     * @default - CPU (and memory) only, with a HorizontalPodAutoscaler
+     */
+    readonly phpFpm?: { readonly targetUtilization: number; readonly prometheusAddress: string; readonly busyProcessesQuery: string };
   };
   readonly maxUnavailable: number;
   readonly trustedProxies: string;
@@ -183,7 +197,7 @@ export class LaravelWeb extends Construct {
     });
 
     new KubeDeployment(this, 'Deployment', {
-      metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS }),
+      metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         // With an autoscaler the replica count is its business; writing it here would fight it on every sync.
         ...(props.autoscaling.enabled ? {} : { replicas: props.replicas }),
@@ -201,29 +215,8 @@ export class LaravelWeb extends Construct {
     this.addIngress(props);
 
     if (props.autoscaling.enabled) {
-      const metrics: MetricSpecV2[] = [
-        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: props.autoscaling.targetCpuUtilization } } },
-      ];
-      if (props.autoscaling.targetMemoryUtilization !== undefined) {
-        metrics.push({
-          type: 'Resource',
-          resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: props.autoscaling.targetMemoryUtilization } },
-        });
-      }
-      new KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
-        metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS }),
-        spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deploymentName },
-          minReplicas: props.replicas,
-          maxReplicas: props.autoscaling.maxReplicas,
-          metrics,
-          behavior: {
-            // Scale down slowly: a payment spike often comes back.
-            scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
-            scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 30 }] },
-          },
-        },
-      });
+      if (props.autoscaling.phpFpm) this.addScaledObject(props, props.autoscaling.phpFpm);
+      else this.addAutoscaler(props);
     }
 
     new KubePodDisruptionBudget(this, 'DisruptionBudget', {
@@ -233,6 +226,67 @@ export class LaravelWeb extends Construct {
         selector: { matchLabels: context.selectorLabels(WEB_COMPONENT) },
         // A crash-looping pod must not block node drains.
         unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
+    });
+  }
+
+  private addAutoscaler(props: LaravelWebProps): void {
+    const context = props.runtime.context;
+    const metrics: MetricSpecV2[] = [
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: props.autoscaling.targetCpuUtilization } } },
+    ];
+    if (props.autoscaling.targetMemoryUtilization !== undefined) {
+      metrics.push({
+        type: 'Resource',
+        resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: props.autoscaling.targetMemoryUtilization } },
+      });
+    }
+    new KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+      metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS }),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deploymentName },
+        minReplicas: props.replicas,
+        maxReplicas: props.autoscaling.maxReplicas,
+        metrics,
+        behavior: WEB_SCALING_BEHAVIOR,
+      },
+    });
+  }
+
+  /**
+   * KEDA owns the HorizontalPodAutoscaler (`keda-hpa-<name>`) and feeds it the php-fpm metric from
+   * Prometheus beside CPU. An empty or failing query is an error, not zero: the HPA then scales up on the
+   * other triggers but never down on a blind one.
+   * @see https://keda.sh/docs/latest/scalers/prometheus/
+   */
+  private addScaledObject(props: LaravelWebProps, phpFpm: NonNullable<LaravelWebProps['autoscaling']['phpFpm']>): void {
+    const context = props.runtime.context;
+    const busyPerPod = (props.phpFpm.maxChildren * phpFpm.targetUtilization) / 100;
+    new ScaledObject(this, 'Autoscaler', {
+      metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS }),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deploymentName },
+        minReplicaCount: props.replicas,
+        maxReplicaCount: props.autoscaling.maxReplicas,
+        pollingInterval: 15,
+        advanced: { horizontalPodAutoscalerConfig: { behavior: WEB_SCALING_BEHAVIOR } },
+        triggers: [
+          { type: 'cpu', metricType: 'Utilization', metadata: { value: String(props.autoscaling.targetCpuUtilization) } },
+          ...(props.autoscaling.targetMemoryUtilization !== undefined
+            ? [{ type: 'memory', metricType: 'Utilization', metadata: { value: String(props.autoscaling.targetMemoryUtilization) } }]
+            : []),
+          {
+            type: 'prometheus',
+            name: 'php-fpm-busy',
+            metricType: 'AverageValue',
+            metadata: {
+              serverAddress: phpFpm.prometheusAddress,
+              query: phpFpm.busyProcessesQuery,
+              threshold: String(Math.round(busyPerPod * 100) / 100),
+              ignoreNullValues: 'false',
+            },
+          },
+        ],
       },
     });
   }

@@ -34,6 +34,8 @@ export interface QueueWorkerPoolProps {
     readonly cooldownPeriod: number;
     readonly pollingInterval: number;
     readonly redisAddress: string;
+    /** Redis database of the queues (REDIS_DB). */
+    readonly redisDatabase: number;
     /** Laravel's Redis key prefix: queue lists are `<prefix>queues:<queue>`. */
     readonly redisPrefix: string;
   };
@@ -84,7 +86,7 @@ export class QueueWorkerPool extends Construct {
     });
 
     new KubeDeployment(this, 'Deployment', {
-      metadata: context.metadata(this.deploymentName, this.component, { wave: SyncWave.WORKLOADS }),
+      metadata: context.metadata(this.deploymentName, this.component, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         ...(props.autoscaling ? {} : { replicas: props.replicas }),
         revisionHistoryLimit: 5,
@@ -120,6 +122,7 @@ export class QueueWorkerPool extends Construct {
             address: scaling.redisAddress,
             listName: `${scaling.redisPrefix}queues:${queue}`,
             listLength: String(scaling.listLength),
+            databaseIndex: String(scaling.redisDatabase),
           },
         })),
       },

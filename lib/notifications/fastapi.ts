@@ -88,7 +88,7 @@ export class NotificationService extends Construct {
     });
 
     new KubeDeployment(this, 'Deployment', {
-      metadata: context.metadata(this.deploymentName, FASTAPI_COMPONENT, { wave: SyncWave.WORKLOADS }),
+      metadata: context.metadata(this.deploymentName, FASTAPI_COMPONENT, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         replicas: props.replicas,
         revisionHistoryLimit: 5,

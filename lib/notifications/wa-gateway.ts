@@ -15,6 +15,30 @@ export const WA_GATEWAY_COMPONENT = 'wa-gateway';
 /** Argo CD must never prune the sessions, nor delete them with the Application. */
 export const SESSION_VOLUME_SYNC_OPTIONS = 'Prune=false,Delete=false';
 
+/** A probe of the gateway's HTTP port. */
+export interface GatewayProbe {
+  readonly type: 'http' | 'tcp';
+  /** HTTP path; unused for `tcp`. */
+  readonly path: string;
+}
+
+/** Where the writable home lives by default, and its size limit. */
+export const WA_GATEWAY_HOME = { path: '/home/wa-gateway', sizeLimit: '512Mi' } as const;
+
+/** Scratch volumes of the gateway pod that a cluster backup must skip. */
+export const WA_GATEWAY_SCRATCH_VOLUMES = ['dshm', 'home', 'tmp'] as const;
+
+/** XDG base directories under a home: Chromium and Node tools write there instead of the read-only root. */
+export function xdgEnvironment(home: string): Record<string, string> {
+  return {
+    HOME: home,
+    XDG_CONFIG_HOME: `${home}/.config`,
+    XDG_CACHE_HOME: `${home}/.cache`,
+    XDG_DATA_HOME: `${home}/.local/share`,
+    XDG_STATE_HOME: `${home}/.local/state`,
+  };
+}
+
 export interface WhatsAppGatewayProps {
   readonly context: AppContext;
   readonly image: ImageRef;
@@ -23,9 +47,16 @@ export interface WhatsAppGatewayProps {
   /** Session directory inside the container. */
   readonly sessionPath: string;
   readonly storage: { readonly size: string; readonly storageClassName?: string; readonly accessMode: string };
-  readonly probe: { readonly type: 'http' | 'tcp'; readonly path: string };
+  /** Readiness may follow the session; liveness (and startup) must not, or a logged-out session restarts in a loop. */
+  readonly probes: { readonly readiness: GatewayProbe; readonly liveness: GatewayProbe };
   /** Size of the memory-backed /dev/shm Chromium needs. */
   readonly shmSize: string;
+  /** Writable HOME (an emptyDir) with the XDG directories under it. @default { path: '/home/wa-gateway', sizeLimit: '512Mi' } */
+  readonly home?: { readonly path: string; readonly sizeLimit: string };
+  /** Browser flags, handed to the gateway as CHROMIUM_FLAGS. @default - none set */
+  readonly chromiumFlags?: readonly string[];
+  /** Velero file-system backup annotations for the session volume, and extra labels on PVC and pod. @default - no backup annotations */
+  readonly sessionBackup?: { readonly velero: boolean; readonly labels: Readonly<Record<string, string>> };
   readonly logLevel: string;
   readonly retry: { readonly attempts: number; readonly backoffSeconds: number; readonly maxBackoffSeconds: number };
   readonly env: Readonly<Record<string, string>>;
@@ -56,11 +87,13 @@ export class WhatsAppGateway extends Construct {
     this.serviceName = this.deploymentName;
     this.claimName = context.name('wa-gateway-sessions');
 
+    const backupLabels = { ...props.sessionBackup?.labels };
     // Same wave as its consumer: a WaitForFirstConsumer volume in an earlier wave never binds, and the sync waits forever.
     new KubePersistentVolumeClaim(this, 'Sessions', {
       metadata: context.metadata(this.claimName, WA_GATEWAY_COMPONENT, {
         wave: SyncWave.WORKLOADS,
         annotations: { 'argocd.argoproj.io/sync-options': SESSION_VOLUME_SYNC_OPTIONS },
+        labels: backupLabels,
       }),
       spec: {
         accessModes: [props.storage.accessMode],
@@ -69,7 +102,10 @@ export class WhatsAppGateway extends Construct {
       },
     });
 
+    const home = props.home ?? WA_GATEWAY_HOME;
     const env = envVarsOf({
+      ...xdgEnvironment(home.path),
+      ...(props.chromiumFlags?.length ? { CHROMIUM_FLAGS: props.chromiumFlags.join(' ') } : {}),
       PORT: String(PORTS.waGateway),
       SESSION_DIR: props.sessionPath,
       LOG_LEVEL: props.logLevel,
@@ -79,10 +115,8 @@ export class WhatsAppGateway extends Construct {
       ...props.env,
     });
 
-    const health: Probe =
-      props.probe.type === 'http'
-        ? { httpGet: { path: props.probe.path, port: IntOrString.fromString('http') } }
-        : { tcpSocket: { port: IntOrString.fromString('http') } };
+    const readiness = probeOf(props.probes.readiness);
+    const liveness = probeOf(props.probes.liveness);
     const gateway: ContainerSpec = {
       name: 'gateway',
       image: imageRef(props.image),
@@ -94,12 +128,13 @@ export class WhatsAppGateway extends Construct {
       volumeMounts: [
         { name: 'sessions', mountPath: props.sessionPath },
         { name: 'dshm', mountPath: '/dev/shm' },
+        { name: 'home', mountPath: home.path },
         { name: 'tmp', mountPath: '/tmp' },
       ],
-      // Restoring a session can take a while; liveness waits for it.
-      startupProbe: { ...health, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 36 },
-      readinessProbe: { ...health, ...PROBES.readiness },
-      livenessProbe: { ...health, ...PROBES.liveness },
+      // Startup waits for the process, not the session: an unpaired gateway must stay up to show its QR code.
+      startupProbe: { ...liveness, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 36 },
+      readinessProbe: { ...readiness, ...PROBES.readiness },
+      livenessProbe: { ...liveness, ...PROBES.liveness },
     };
 
     this.pod = new WorkloadPod(this, 'Pod', {
@@ -109,13 +144,22 @@ export class WhatsAppGateway extends Construct {
       volumes: [
         { name: 'sessions', persistentVolumeClaim: { claimName: this.claimName } },
         { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: Quantity.fromString(props.shmSize) } },
+        { name: 'home', emptyDir: { sizeLimit: Quantity.fromString(home.sizeLimit) } },
         { name: 'tmp', emptyDir: { sizeLimit: Quantity.fromString('256Mi') } },
       ],
+      annotations: props.sessionBackup?.velero
+        ? {
+            // Velero file-system backup: the sessions in opt-in mode, never the scratch volumes in opt-out mode.
+            'backup.velero.io/backup-volumes': 'sessions',
+            'backup.velero.io/backup-volumes-excludes': WA_GATEWAY_SCRATCH_VOLUMES.join(','),
+          }
+        : undefined,
+      labels: backupLabels,
       extra: { terminationGracePeriodSeconds: 30 + SHUTDOWN_MARGIN_SECONDS },
     });
 
     new KubeDeployment(this, 'Deployment', {
-      metadata: context.metadata(this.deploymentName, WA_GATEWAY_COMPONENT, { wave: SyncWave.WORKLOADS }),
+      metadata: context.metadata(this.deploymentName, WA_GATEWAY_COMPONENT, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         replicas: props.replicas,
         revisionHistoryLimit: 5,
@@ -128,4 +172,8 @@ export class WhatsAppGateway extends Construct {
 
     clusterIpService(this, context, WA_GATEWAY_COMPONENT, PORTS.waGateway);
   }
+}
+
+function probeOf(probe: GatewayProbe): Probe {
+  return probe.type === 'http' ? { httpGet: { path: probe.path, port: IntOrString.fromString('http') } } : { tcpSocket: { port: IntOrString.fromString('http') } };
 }

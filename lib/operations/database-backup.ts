@@ -6,6 +6,7 @@ import { BACKUP_DUMP_IMAGES, DEFAULT_RESOURCES } from '../core/defaults';
 import { ImageRef, imageRef } from '../core/image';
 import { nonOverlappingCronJob, toResourceRequirements } from '../core/containers';
 import { LaravelSettings } from '../laravel/laravel-settings';
+import { SecretEnvironment } from '../core/secret-environment';
 import { NetworkPolicies } from '../network/network-policies';
 import { ContainerSpec } from '../core/pod-security';
 import { WorkloadPod } from '../core/workload-pod';
@@ -15,10 +16,22 @@ export const BACKUP_COMPONENT = 'backup';
 /** Where the dump is written by the first container and read by the second. */
 export const BACKUP_SCRATCH_DIR = '/backup';
 
+/** Server-side encryption of the dumps. */
+export interface BackupEncryption {
+  readonly type: 'AES256' | 'aws:kms' | 'none';
+  /** KMS key for `aws:kms`. @default - the account's aws/s3 key */
+  readonly kmsKeyId?: string;
+}
+
+/** The backup job's own credentials: write-only object-store keys and database access. */
+export const BACKUP_SECRET_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'DB_USERNAME', 'DB_PASSWORD'] as const;
+
 export interface DatabaseBackupProps {
   readonly context: AppContext;
-  /** Database coordinates (DB_HOST, DB_PORT, DB_DATABASE) and credentials (DB_USERNAME, DB_PASSWORD, AWS_*). */
+  /** Database coordinates (DB_HOST, DB_PORT, DB_DATABASE) and the object store settings (region, endpoint). */
   readonly settings: LaravelSettings;
+  /** The backup's own ExternalSecret with BACKUP_SECRET_VARIABLES: never the application's keys. */
+  readonly secrets: SecretEnvironment;
   readonly connection: 'mysql' | 'pgsql';
   /** Cron schedule, e.g. `0 2 * * *` (the controller's time zone, UTC on managed clusters). */
   readonly schedule: string;
@@ -30,6 +43,10 @@ export interface DatabaseBackupProps {
   /** Key prefix, e.g. `backups/`; dumps are `<prefix><database>-<UTC timestamp>.sql.gz`. */
   readonly prefix: string;
   readonly retentionDays: number;
+  /** `lifecycle`: a bucket lifecycle rule expires old dumps (the keys stay write-only); `job`: this job deletes them. */
+  readonly retentionBy: 'lifecycle' | 'job';
+  /** @default { type: 'AES256' } */
+  readonly serverSideEncryption?: BackupEncryption;
   readonly activeDeadlineSeconds: number;
   readonly startingDeadlineSeconds: number;
   /** Size limit of the scratch volume holding the compressed dump, e.g. `10Gi`. */
@@ -46,8 +63,9 @@ export interface DatabaseBackupProps {
  * Scheduled database backups without a custom image: a CronJob whose pod runs two containers in turn.
  * 1. `dump` (init container, the official database image): mysqldump or pg_dump, gzip, integrity check,
  *    into an emptyDir. Only it sees the database password.
- * 2. `upload` (the AWS CLI image): uploads the dump to the S3-compatible bucket, checks it arrived, then
- *    deletes dumps of this database older than the retention. Only it sees the object store keys.
+ * 2. `upload` (the AWS CLI image): uploads the dump with server-side encryption, then its SHA-256 (a dump
+ *    with its checksum is complete; the restore check verifies it), and with `retentionBy: job` deletes
+ *    dumps older than the retention. Only it sees the object store keys: the backup's own, write-only ones.
  * Never two runs at once; a run that cannot start in time is skipped, one that runs too long is killed.
  * Dump names carry a sortable UTC timestamp, so pruning compares names, not the store's dates.
  */
@@ -61,6 +79,7 @@ export class DatabaseBackup extends Construct {
     this.cronJobName = context.name(BACKUP_COMPONENT);
     const resources = toResourceRequirements(props.resources ?? DEFAULT_RESOURCES.backup);
     const dumpImage = props.dumpImage ?? BACKUP_DUMP_IMAGES[props.connection];
+    const encryption = props.serverSideEncryption ?? { type: 'AES256' };
 
     const database: EnvVar[] = [settings.configValue('DB_HOST'), settings.configValue('DB_PORT'), settings.configValue('DB_DATABASE')];
     const dump: ContainerSpec = {
@@ -70,8 +89,8 @@ export class DatabaseBackup extends Construct {
       command: ['/bin/bash', '-c', dumpScript(props.connection)],
       env: [
         ...database,
-        settings.secretValue('DB_USERNAME'),
-        props.connection === 'pgsql' ? { ...settings.secretValue('DB_PASSWORD'), name: 'PGPASSWORD' } : settings.secretValue('DB_PASSWORD'),
+        secretValue(props.secrets, 'DB_USERNAME'),
+        props.connection === 'pgsql' ? { ...secretValue(props.secrets, 'DB_PASSWORD'), name: 'PGPASSWORD' } : secretValue(props.secrets, 'DB_PASSWORD'),
         { name: 'HOME', value: '/tmp' },
       ],
       resources,
@@ -91,12 +110,12 @@ export class DatabaseBackup extends Construct {
         { name: 'BACKUP_BUCKET', value: props.bucket },
         { name: 'BACKUP_PREFIX', value: props.prefix },
         { name: 'RETENTION_DAYS', value: String(props.retentionDays) },
-        settings.configValue('AWS_DEFAULT_REGION'),
-        settings.configValue('AWS_USE_PATH_STYLE_ENDPOINT'),
-        // The AWS CLI (2.13+) reads the endpoint of S3-compatible stores from this variable.
-        ...(props.hasEndpoint ? [{ ...settings.configValue('AWS_ENDPOINT'), name: 'AWS_ENDPOINT_URL_S3' }] : []),
-        settings.secretValue('AWS_ACCESS_KEY_ID'),
-        settings.secretValue('AWS_SECRET_ACCESS_KEY'),
+        { name: 'RETENTION_BY', value: props.retentionBy },
+        { name: 'BACKUP_SSE', value: encryption.type },
+        ...(encryption.kmsKeyId ? [{ name: 'BACKUP_SSE_KMS_KEY_ID', value: encryption.kmsKeyId }] : []),
+        ...objectStoreEnvironment(settings, props.hasEndpoint),
+        secretValue(props.secrets, 'AWS_ACCESS_KEY_ID'),
+        secretValue(props.secrets, 'AWS_SECRET_ACCESS_KEY'),
         { name: 'HOME', value: '/tmp' },
         { name: 'AWS_PAGER', value: '' },
       ],
@@ -167,25 +186,62 @@ export function dumpScript(connection: 'mysql' | 'pgsql'): string {
   return lines.join('\n');
 }
 
-/** The upload step: copy, verify, then prune dumps of this database older than the retention. */
+/** AWS CLI settings of the object store: region, path-style addressing, endpoint (MinIO). */
+export function objectStoreEnvironment(settings: LaravelSettings, hasEndpoint: boolean): EnvVar[] {
+  return [
+    settings.configValue('AWS_DEFAULT_REGION'),
+    settings.configValue('AWS_USE_PATH_STYLE_ENDPOINT'),
+    // The AWS CLI (2.13+) reads the endpoint of S3-compatible stores from this variable.
+    ...(hasEndpoint ? [{ ...settings.configValue('AWS_ENDPOINT'), name: 'AWS_ENDPOINT_URL_S3' }] : []),
+  ];
+}
+
+/** One variable of an ExternalSecret's Secret. */
+export function secretValue(secrets: SecretEnvironment, name: string): EnvVar {
+  if (!secrets.variableNames.includes(name)) throw new Error(`ExternalSecret ${secrets.secretName} has no variable ${name}`);
+  return { name, valueFrom: { secretKeyRef: { name: secrets.secretName, key: name } } };
+}
+
+/** Shell lines that point the AWS CLI at path-style addressing when the store needs it (MinIO). */
+export const AWS_PATH_STYLE = [
+  'if [ "${AWS_USE_PATH_STYLE_ENDPOINT:-false}" = "true" ]; then',
+  "  printf '[default]\\ns3 =\\n  addressing_style = path\\n' > /tmp/aws-config",
+  '  export AWS_CONFIG_FILE=/tmp/aws-config',
+  'fi',
+];
+
+/**
+ * The upload step: the dump with server-side encryption, then its checksum (a dump counts as complete
+ * once `<dump>.sha256` exists), then, with RETENTION_BY=job, pruning of this database's dumps older than the
+ * retention. The keys may be write-only: nothing is read back here; the restore check downloads and verifies.
+ */
 export function uploadScript(): string {
   return [
     'set -euo pipefail',
-    'if [ "${AWS_USE_PATH_STYLE_ENDPOINT:-false}" = "true" ]; then',
-    "  printf '[default]\\ns3 =\\n  addressing_style = path\\n' > /tmp/aws-config",
-    '  export AWS_CONFIG_FILE=/tmp/aws-config',
-    'fi',
+    ...AWS_PATH_STYLE,
+    'sse=()',
+    'case "${BACKUP_SSE:-AES256}" in',
+    '  AES256) sse=(--sse AES256) ;;',
+    '  aws:kms) sse=(--sse aws:kms); if [ -n "${BACKUP_SSE_KMS_KEY_ID:-}" ]; then sse+=(--sse-kms-key-id "$BACKUP_SSE_KMS_KEY_ID"); fi ;;',
+    '  none) ;;',
+    '  *) echo "unknown BACKUP_SSE ${BACKUP_SSE}" >&2; exit 1 ;;',
+    'esac',
     `shopt -s nullglob; dumps=(${BACKUP_SCRATCH_DIR}/*.sql.gz)`,
     '[ "${#dumps[@]}" -eq 1 ] || { echo "expected one dump, found ${#dumps[@]}" >&2; exit 1; }',
-    'file="${dumps[0]}"; key="${BACKUP_PREFIX}$(basename "$file")"',
-    'aws s3 cp "$file" "s3://${BACKUP_BUCKET}/${key}" --only-show-errors',
-    'size="$(aws s3api head-object --bucket "$BACKUP_BUCKET" --key "$key" --query ContentLength --output text)"',
-    '[ "$size" = "$(stat -c %s "$file")" ] || { echo "uploaded size $size differs from the dump" >&2; exit 1; }',
-    'echo "uploaded s3://${BACKUP_BUCKET}/${key} ($size bytes)"',
+    'file="${dumps[0]}"; name="$(basename "$file")"; key="${BACKUP_PREFIX}${name}"',
+    `(cd ${BACKUP_SCRATCH_DIR} && sha256sum "$name") > "/tmp/$name.sha256"`,
+    // bash 4.2 (the AWS CLI image) treats an empty array as unset under set -u.
+    'aws s3 cp "$file" "s3://${BACKUP_BUCKET}/${key}" --only-show-errors ${sse[@]+"${sse[@]}"}',
+    'aws s3 cp "/tmp/$name.sha256" "s3://${BACKUP_BUCKET}/${key}.sha256" --only-show-errors ${sse[@]+"${sse[@]}"}',
+    'echo "uploaded s3://${BACKUP_BUCKET}/${key} ($(stat -c %s "$file") bytes, sha256 $(cut -d " " -f 1 "/tmp/$name.sha256"), encryption ${BACKUP_SSE:-AES256})"',
+    'if [ "${RETENTION_BY:-lifecycle}" != "job" ]; then',
+    '  echo "retention: ${RETENTION_DAYS} days, by the lifecycle rule of bucket ${BACKUP_BUCKET} on ${BACKUP_PREFIX}"',
+    '  exit 0',
+    'fi',
     'cutoff="$(date -u -d "-${RETENTION_DAYS} days" +%Y%m%dT%H%M%SZ)"',
     'aws s3api list-objects-v2 --bucket "$BACKUP_BUCKET" --prefix "${BACKUP_PREFIX}${DB_DATABASE}-" --query "Contents[].Key" --output text \\',
     "  | tr '\\t' '\\n' | while read -r old; do",
-    '    stamp="${old##*-}"; stamp="${stamp%.sql.gz}"',
+    '    stamp="${old##*-}"; stamp="${stamp%.sha256}"; stamp="${stamp%.sql.gz}"',
     '    [[ "$stamp" =~ ^[0-9]{8}T[0-9]{6}Z$ ]] || continue',
     '    if [[ "$stamp" < "$cutoff" ]]; then aws s3 rm "s3://${BACKUP_BUCKET}/${old}" --only-show-errors; echo "pruned $old"; fi',
     '  done',

@@ -2,10 +2,11 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IntOrString, KubeDeployment, Probe } from '../../imports/k8s';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpoints, PrometheusRule, PrometheusRuleSpec, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/monitoring.coreos.com';
-import { AlertDefinition, alertDefinitions, AlertTargets, AlertThresholds } from './alert-rules';
+import { AlertDefinition, alertDefinitions, alertPrefix, AlertTargets, AlertThresholds } from './alert-rules';
 import { AppContext } from '../core/app-context';
 import { ObservabilityConfig, Resources } from '../config/types.generated';
 import { DatabaseBackup } from './database-backup';
+import { DatabaseRestoreCheck } from './restore-check';
 import { ingressNginxRequestMetrics } from '../edge/ingress-nginx';
 import { DEFAULT_RESOURCES, PORTS, PROBES } from '../core/defaults';
 import { ImageRef, imageRef } from '../core/image';
@@ -19,6 +20,7 @@ import { ContainerSpec } from '../core/pod-security';
 import { QueueWorkerPool } from '../laravel/queue-workers';
 import { LaravelScheduler } from '../laravel/scheduler';
 import { SyncWave } from '../core/sync-waves';
+import { eq, re, regexEscape, sel } from './promql';
 import { WhatsAppGateway } from '../notifications/wa-gateway';
 import { WorkloadPod } from '../core/workload-pod';
 
@@ -26,6 +28,22 @@ import { WorkloadPod } from '../core/workload-pod';
 export const QUEUE_METRICS_COMPONENT = 'queue-metrics';
 /** Component label of the PrometheusRule. */
 export const ALERTS_COMPONENT = 'alerts';
+
+/** Container names of the exporters; alerts select their series by them (the Prometheus Operator's `container` target label). */
+export const PHP_FPM_EXPORTER_CONTAINER = 'php-fpm-exporter';
+export const NGINX_EXPORTER_CONTAINER = 'nginx-exporter';
+export const REDIS_EXPORTER_CONTAINER = 'redis-exporter';
+
+/**
+ * PromQL for the php-fpm autoscaling trigger: busy php-fpm children summed over the pods of a web
+ * Deployment, from the exporter sidecars. The exporter reads php-fpm's status listener (pm.status_listen),
+ * whose hidden pool answers the status request: no main-pool child is busy with it, so none is taken off.
+ */
+export function phpFpmBusyProcessesQuery(namespace: string, deployment: string): string {
+  // Pods of a Deployment are <name>-<pod-template-hash>-<suffix>: another Deployment named <name>-x does not match.
+  const pods = re('pod', `${regexEscape(deployment)}-[a-z0-9]+-[a-z0-9]+`);
+  return `sum(${sel('phpfpm_active_processes', eq('namespace', namespace), eq('container', PHP_FPM_EXPORTER_CONTAINER), pods)})`;
+}
 
 /** Container port names of the exporters (at most 15 characters). */
 export const METRICS_PORT_NAMES = { phpFpm: 'fpm-metrics', nginx: 'nginx-metrics', redis: 'metrics' } as const;
@@ -77,7 +95,7 @@ export class WebMetrics extends Construct {
     super(scope, id);
     const resources = toResourceRequirements(props.resources ?? DEFAULT_RESOURCES.exporter);
     props.web.addSidecar({
-      name: 'php-fpm-exporter',
+      name: PHP_FPM_EXPORTER_CONTAINER,
       image: imageRef(props.phpFpmExporterImage),
       imagePullPolicy: 'IfNotPresent',
       args: ['server', `--phpfpm.scrape-uri=${SCRAPE_URIS.phpFpm}`, `--web.listen-address=:${PORTS.phpFpmExporter}`, '--web.telemetry-path=/metrics'],
@@ -86,7 +104,7 @@ export class WebMetrics extends Construct {
       ...exporterProbes(METRICS_PORT_NAMES.phpFpm),
     });
     props.web.addSidecar({
-      name: 'nginx-exporter',
+      name: NGINX_EXPORTER_CONTAINER,
       image: imageRef(props.nginxExporterImage),
       imagePullPolicy: 'IfNotPresent',
       args: [`--nginx.scrape-uri=${SCRAPE_URIS.nginx}`, `--web.listen-address=:${PORTS.nginxExporter}`, '--web.telemetry-path=/metrics'],
@@ -143,7 +161,7 @@ export class QueueMetrics extends Construct {
     };
 
     const exporter: ContainerSpec = {
-      name: 'redis-exporter',
+      name: REDIS_EXPORTER_CONTAINER,
       image: imageRef(props.image),
       imagePullPolicy: 'IfNotPresent',
       env: [
@@ -162,7 +180,7 @@ export class QueueMetrics extends Construct {
     this.pod = new WorkloadPod(this, 'Pod', { context, component: QUEUE_METRICS_COMPONENT, containers: [exporter] });
 
     new KubeDeployment(this, 'Deployment', {
-      metadata: context.metadata(this.deploymentName, QUEUE_METRICS_COMPONENT, { wave: SyncWave.WORKLOADS }),
+      metadata: context.metadata(this.deploymentName, QUEUE_METRICS_COMPONENT, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         replicas: 1,
         revisionHistoryLimit: 5,
@@ -179,48 +197,110 @@ export class QueueMetrics extends Construct {
   }
 }
 
+/** Name of the built-in rule set: object `<app>-alerts`, group `<instance>.alerts`. */
+export const BUILT_IN_RULE_SET = 'alerts';
+
+const RULE_SET_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const ALERT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PROMETHEUS_DURATION = /^(([0-9]+)(ms|s|m|h|d|w|y))+$/;
+
 export interface AlertRulesProps {
   readonly context: AppContext;
-  readonly thresholds: AlertThresholds;
-  /** What to watch; a function is read at synthesis, so parts added later (worker pools) are watched too. */
-  readonly targets: AlertTargets | (() => AlertTargets);
-  /** Labels the Prometheus Operator selects rules by. */
+  /**
+   * Name of the rule set. The built-in one is `alerts` (object `<app>-alerts`); another set `payments` is
+   * object `<app>-payments-alerts` with group `<instance>.payments`.
+   * @default BUILT_IN_RULE_SET
+   */
+  readonly name?: string;
+  /** Thresholds of the built-in alerts; with `targets`, the set starts with `alertDefinitions`. @default - no built-in alerts */
+  readonly thresholds?: AlertThresholds;
+  /** What the built-in alerts watch; a function is read at synthesis, so parts added later (worker pools) are watched too. @default - no built-in alerts */
+  readonly targets?: AlertTargets | (() => AlertTargets);
+  /** Labels the Prometheus Operator selects rules by. @default - none */
   readonly monitorLabels?: Readonly<Record<string, string>>;
-  /** When set, each alert gets `runbook_url: <base>#<alert name in lower case>`. */
+  /** When set, each alert gets `runbook_url: <base>#<alert name in lower case>`. @default - no runbook_url */
   readonly runbookBaseUrl?: string;
+  /**
+   * Alert names already taken elsewhere (name → the rule set holding it), read when an alert is added and at
+   * synthesis; `Observability` passes the names of its other sets, so no alert is defined twice.
+   * @default - only this set's own names are checked
+   */
+  readonly takenElsewhere?: () => ReadonlyMap<string, string>;
 }
 
 /**
- * The PrometheusRule with the alerts of `alertDefinitions`: every alert has a `severity` label, a `summary`
- * and a `description` ending in a runbook hint (and a `runbook_url` when a runbook base URL is configured).
+ * One PrometheusRule with one group of alerts: the built-in ones of `alertDefinitions` (when thresholds and
+ * targets are given) and those added with `addAlert`. Every alert has a `severity` and an `environment`
+ * label, a `summary` and a `description` ending in a runbook hint (and a `runbook_url` when a runbook base
+ * URL is configured). Alert names are unique within the set and against `takenElsewhere`.
+ * @see https://prometheus-operator.dev/docs/developer/alerting/
  */
 export class AlertRules extends Construct {
   public readonly rule: PrometheusRule;
+  /** Name of the PrometheusRule object. */
+  public readonly objectName: string;
+  /** Name of its rule group. */
+  public readonly groupName: string;
   private readonly props: AlertRulesProps;
+  private readonly added: AlertDefinition[] = [];
 
   constructor(scope: Construct, id: string, props: AlertRulesProps) {
     super(scope, id);
+    const setName = props.name ?? BUILT_IN_RULE_SET;
+    if (!RULE_SET_NAME.test(setName)) throw new Error(`AlertRules name "${setName}" is not a DNS label: use lower-case letters, digits and dashes`);
+    if ((props.thresholds === undefined) !== (props.targets === undefined)) throw new Error('AlertRules needs both thresholds and targets for the built-in alerts, or neither');
     this.props = props;
     const { context } = props;
+    this.objectName = setName === BUILT_IN_RULE_SET ? context.name(ALERTS_COMPONENT) : context.name(`${setName}-${ALERTS_COMPONENT}`);
+    this.groupName = `${context.instance}.${setName}`;
     this.rule = new PrometheusRule(this, 'Resource', {
-      metadata: context.metadata(context.name(ALERTS_COMPONENT), ALERTS_COMPONENT, { wave: SyncWave.MONITORING, labels: { ...props.monitorLabels } }),
+      metadata: context.metadata(this.objectName, ALERTS_COMPONENT, { wave: SyncWave.MONITORING, labels: { ...props.monitorLabels } }),
       spec: Lazy.any({ produce: () => this.spec() }),
     });
   }
 
-  /** The alerts as they stand now. */
+  /** The built-in alerts as they stand now. */
+  get builtInDefinitions(): AlertDefinition[] {
+    const { targets, thresholds, context } = this.props;
+    if (!targets || !thresholds) return [];
+    return alertDefinitions(context, typeof targets === 'function' ? targets() : targets, thresholds);
+  }
+
+  /** Every alert of the set as it stands now: the built-in ones, then the added ones. */
   get definitions(): AlertDefinition[] {
-    const targets = typeof this.props.targets === 'function' ? this.props.targets() : this.props.targets;
-    return alertDefinitions(this.props.context, targets, this.props.thresholds);
+    return [...this.builtInDefinitions, ...this.added];
+  }
+
+  /** Adds an alert; throws when its name is invalid or already used in this set or another. */
+  addAlert(definition: AlertDefinition): void {
+    const problem = this.problemOf(definition, this.definitions);
+    if (problem) throw new Error(problem);
+    this.added.push(definition);
+  }
+
+  private problemOf(d: AlertDefinition, existing: readonly AlertDefinition[]): string | undefined {
+    if (!ALERT_NAME.test(d.alert)) return `alert name "${d.alert}" is not a valid Prometheus alert name ([A-Za-z_][A-Za-z0-9_]*)`;
+    if (!PROMETHEUS_DURATION.test(d.for)) return `alert ${d.alert}: for "${d.for}" is not a Prometheus duration such as 5m`;
+    if (existing.some((e) => e.alert === d.alert)) return `alert ${d.alert} is already defined in PrometheusRule ${this.objectName}: choose another name`;
+    const elsewhere = this.props.takenElsewhere?.().get(d.alert);
+    if (elsewhere) return `alert ${d.alert} is already defined in PrometheusRule ${elsewhere}: choose another name`;
+    return undefined;
   }
 
   private spec(): PrometheusRuleSpec {
     const { context, runbookBaseUrl } = this.props;
+    const definitions: AlertDefinition[] = [];
+    for (const d of this.definitions) {
+      // Built-in alerts are read at synthesis: a name added earlier may collide only now.
+      const problem = this.problemOf(d, definitions);
+      if (problem) throw new Error(problem);
+      definitions.push(d);
+    }
     return {
       groups: [
         {
-          name: `${context.instance}.alerts`,
-          rules: this.definitions.map((d) => ({
+          name: this.groupName,
+          rules: definitions.map((d) => ({
             alert: d.alert,
             expr: PrometheusRuleSpecGroupsRulesExpr.fromString(d.expr),
             for: d.for,
@@ -264,13 +344,21 @@ export interface ObservabilityProps {
   readonly web: LaravelWeb;
   /** Worker pools, read at synthesis: pools added later are exported and alerted on too. */
   readonly workers: () => readonly QueueWorkerPool[];
-  /** Redis `host:port` and Laravel's key prefix. */
-  readonly redis: { readonly address: string; readonly prefix: string };
+  /** Redis `host:port`, the database of the queues (REDIS_DB) and Laravel's key prefix. */
+  readonly redis: { readonly address: string; readonly database: number; readonly prefix: string };
+  /** @default - no scheduler alerts */
   readonly scheduler?: LaravelScheduler;
+  /** @default - no migration alert */
   readonly migration?: DatabaseMigration;
+  /** @default - no notification service alert */
   readonly notificationService?: NotificationService;
+  /** @default - no WA gateway alert */
   readonly waGateway?: WhatsAppGateway;
+  /** @default - no backup alerts */
   readonly backup?: DatabaseBackup;
+  /** @default - no restore check alerts */
+  readonly restoreCheck?: DatabaseRestoreCheck;
+  /** @default - no NetworkPolicy allows for scraping */
   readonly networkPolicies?: NetworkPolicies;
 }
 
@@ -278,15 +366,25 @@ export interface ObservabilityProps {
  * Metrics and alerts of one environment, from its `observability` config: `WebMetrics` (exporter sidecars
  * and PodMonitor) and `QueueMetrics` (redis exporter) when metrics are enabled, `AlertRules` when alerts
  * are. Each part is a construct of its own, usable without this one.
+ *
+ * Platform teams add their own alerts to the built-in set (`addAlert`) or to sets of their own
+ * (`addRuleSet`); alert names are unique across all sets, so nothing is defined twice, and every set has
+ * its own object and group name.
  */
 export class Observability extends Construct {
   public readonly webMetrics?: WebMetrics;
   public readonly queueMetrics?: QueueMetrics;
+  /** The built-in rule set, when `observability.alerts.enabled`. */
   public readonly alerts?: AlertRules;
+  private readonly context: AppContext;
+  private readonly config: ObservabilityConfig;
+  private readonly ruleSets = new Map<string, AlertRules>();
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const { context, config } = props;
+    this.context = context;
+    this.config = config;
     const metrics = config.metrics;
     const queueKeys = () => [...new Set(props.workers().flatMap((w) => w.queues))].map((queue) => `${props.redis.prefix}queues:${queue}`);
 
@@ -305,6 +403,7 @@ export class Observability extends Construct {
           settings: props.settings,
           image: metrics.redisExporterImage,
           redisAddress: props.redis.address,
+          redisDatabase: props.redis.database,
           queueKeys,
           monitorLabels: config.monitorLabels,
           networkPolicies: props.networkPolicies,
@@ -314,23 +413,23 @@ export class Observability extends Construct {
 
     if (config.alerts.enabled) {
       const a = config.alerts;
-      this.alerts = new AlertRules(this, 'Alerts', {
-        context,
+      this.alerts = this.newRuleSet(BUILT_IN_RULE_SET, {
         thresholds: a,
         monitorLabels: config.monitorLabels,
-        runbookBaseUrl: a.runbookBaseUrl,
         targets: () => ({
           edge: ingressNginxRequestMetrics(context.namespace, a.ingressNamespaceLabel, [props.web.deploymentName]),
+          alwaysRunning: { deployment: props.web.deploymentName, container: 'php-fpm' },
+          phpFpmExporter: this.webMetrics ? { container: PHP_FPM_EXPORTER_CONTAINER } : undefined,
           deployments: [
             {
-              alert: 'PembayaranWebDown',
+              alert: 'WebDown',
               names: [props.web.deploymentName],
               title: 'The Laravel web tier',
               severity: 'critical',
               runbook: 'kubectl describe deploy and pods of component web: image pull, failing init container (artisan caches need the secrets), probes; roll back the last release in Argo CD.',
             },
             {
-              alert: 'PembayaranQueueWorkersDown',
+              alert: 'QueueWorkersDown',
               names: props.workers().map((w) => w.deploymentName),
               title: 'A queue worker pool',
               severity: 'critical',
@@ -339,7 +438,7 @@ export class Observability extends Construct {
             ...(props.notificationService
               ? [
                   {
-                    alert: 'PembayaranNotificationServiceDown',
+                    alert: 'NotificationServiceDown',
                     names: [props.notificationService.deploymentName],
                     title: 'The FastAPI notification service',
                     severity: 'critical' as const,
@@ -350,21 +449,70 @@ export class Observability extends Construct {
             ...(props.waGateway
               ? [
                   {
-                    alert: 'PembayaranWaGatewayDown',
+                    alert: 'WaGatewayDown',
                     names: [props.waGateway.deploymentName],
                     title: 'The WhatsApp gateway',
                     severity: 'critical' as const,
-                    runbook: 'kubectl logs deploy/<app>-wa-gateway: a logged-out session needs a new QR pairing; a volume attach error needs the old pod gone (ReadWriteOnce, Recreate strategy).',
+                    runbook: 'kubectl logs deploy/<app>-wa-gateway: a logged-out session needs a new QR pairing (docs/operations.md, re-pairing runbook); a volume attach error needs the old pod gone (single-writer volume, Recreate strategy).',
                   },
                 ]
               : []),
           ],
-          queueKeys: this.queueMetrics ? queueKeys() : undefined,
+          queues: this.queueMetrics ? { keys: queueKeys(), database: props.redis.database, exporterContainer: REDIS_EXPORTER_CONTAINER } : undefined,
           schedulerCronJob: props.scheduler?.cronJobName,
           migrationJob: props.migration?.jobName,
           backupCronJob: props.backup?.cronJobName,
+          restoreCheckCronJob: props.restoreCheck?.cronJobName,
         }),
       });
     }
+  }
+
+  /** An alert name with this app's prefix: `alertName('PaymentsStuck')` is `PembayaranPaymentsStuck`. */
+  alertName(suffix: string): string {
+    return `${alertPrefix(this.context.appName)}${suffix}`;
+  }
+
+  /**
+   * Adds an alert to the built-in rule set `<app>-alerts`. Throws when alerts are disabled or when the name
+   * is already used by a built-in alert or in any rule set of this environment.
+   */
+  addAlert(definition: AlertDefinition): void {
+    if (!this.alerts) throw new Error('observability.alerts.enabled is false, so there is no built-in rule set: enable it, or add a rule set with addRuleSet');
+    this.alerts.addAlert(definition);
+  }
+
+  /**
+   * A rule set of its own: PrometheusRule `<app>-<name>-alerts` with group `<instance>.<name>`, labelled with
+   * `observability.monitorLabels` unless other labels are given. Its alerts must not repeat a name of any other set.
+   */
+  addRuleSet(name: string, options: { readonly monitorLabels?: Readonly<Record<string, string>>; readonly runbookBaseUrl?: string } = {}): AlertRules {
+    if (name === BUILT_IN_RULE_SET) throw new Error(`rule set "${name}" is the built-in one: use addAlert, or choose another name`);
+    if (this.ruleSets.has(name)) throw new Error(`rule set "${name}" already exists: add alerts to it, or choose another name`);
+    return this.newRuleSet(name, { monitorLabels: options.monitorLabels ?? this.config.monitorLabels, runbookBaseUrl: options.runbookBaseUrl });
+  }
+
+  /** Every rule set of this environment, built-in first. */
+  get ruleSetList(): AlertRules[] {
+    return [...this.ruleSets.values()];
+  }
+
+  private newRuleSet(name: string, props: Omit<AlertRulesProps, 'context' | 'name' | 'takenElsewhere'>): AlertRules {
+    const id = name === BUILT_IN_RULE_SET ? 'Alerts' : `RuleSet-${name}`;
+    const set: AlertRules = new AlertRules(this, id, {
+      runbookBaseUrl: this.config.alerts.runbookBaseUrl,
+      ...props,
+      context: this.context,
+      name,
+      takenElsewhere: () => {
+        const taken = new Map<string, string>();
+        for (const other of this.ruleSets.values()) {
+          if (other !== set) for (const d of other.definitions) taken.set(d.alert, other.objectName);
+        }
+        return taken;
+      },
+    });
+    this.ruleSets.set(name, set);
+    return set;
   }
 }

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { environmentWithOverrides, SALE_WEEKEND } from '../../examples/override-resources';
 import { ConfigError } from '../../lib/config/load';
-import { container, find, objectsOf, podSpecOf, ROOT, shippedConfig, gateFindings } from '../helpers';
+import { autoscalerOf, container, find, objectsOf, podSpecOf, ROOT, shippedConfig, gateFindings } from '../helpers';
 
 const production = path.join(ROOT, 'config', 'production.yaml');
 
@@ -11,7 +11,7 @@ test('example override-resources: a YAML snippet changes only the web resources 
   const spec = podSpecOf(find(objects, 'Deployment', 'pembayaran-web'));
   expect(container(spec, 'php-fpm').resources).toEqual({ requests: { cpu: '1', memory: '768Mi' }, limits: { memory: '1536Mi' } });
   expect(container(spec, 'nginx').resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } });
-  expect(find(objects, 'HorizontalPodAutoscaler', 'pembayaran-web').spec.maxReplicas).toBe(24);
+  expect(autoscalerOf(objects, 'pembayaran-web').max).toBe(24);
   // Everything else stays as in the file.
   const original = shippedConfig('production');
   expect(config.web.autoscaling.targetCpuUtilization).toBe(original.web.autoscaling.targetCpuUtilization);

@@ -1,7 +1,7 @@
 import type { KubeObject } from '../k8s/manifests';
 import { podTemplateOf } from '../k8s/workloads';
 import { LabelSelector, matchesLabelSelector } from '../k8s/selectors';
-import { Cidr, cidrContains, parseCidr, parseIp } from './ip';
+import { Cidr, cidrContains, parseCidr, parseIp } from '../../lib/network/ip';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export type Labels = Readonly<Record<string, string>>;

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { parseArgs } from 'util';
 import { loadManifests } from '../k8s/manifests';
 import { ConnectivityModel, NamespaceInfo, Protocol } from './analyzer';
-import { parseIp } from './ip';
+import { parseIp } from '../../lib/network/ip';
 import { EgressTarget, renderReport } from './report';
 
 const USAGE =

@@ -6,7 +6,9 @@
  */
 import * as fs from 'fs';
 import { ConfigError } from '../../lib/config/load';
+import { pendingJournal } from '../synth/write';
 import { diffCheckout, formatReport, hasChanges } from './diff';
+import { publishJournal } from './publish';
 
 export const DIFF_USAGE = 'usage: npm run diff -- <gitops checkout> [--config-dir <dir>]';
 
@@ -52,12 +54,26 @@ export function main(argv: readonly string[], io: Io = processIo): number {
     return 2;
   }
   try {
+    const journal = isGitCheckout(args.checkout) ? pendingJournal(args.checkout, publishJournal(args.checkout)) : undefined;
+    if (journal) {
+      io.err(`diff: ${args.checkout} is in the middle of an interrupted publish (journal ${journal}); run npm run publish to complete it first\n`);
+      return 2;
+    }
     const { changes } = diffCheckout({ checkout: args.checkout, configDir: args.configDir, validate: false });
     io.out(formatReport(changes));
     return hasChanges(changes) ? 1 : 0;
   } catch (err) {
     io.err(err instanceof ConfigError ? `${err.message}\n` : `diff failed: ${(err as Error).message}\n`);
     return 2;
+  }
+}
+
+function isGitCheckout(dir: string): boolean {
+  try {
+    publishJournal(dir);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { ARGOCD_CHART_ID, environmentPath } from '../../charts/argocd-chart';
-import { findEnvironmentFiles, loadEnvironments } from '../../lib/config/load';
+import { findEnvironmentFiles, loadEnvironmentFiles } from '../../lib/config/load';
 import { synthesize } from '../synth/synthesize';
 
 /** One managed folder of the checkout: an environment, the Argo CD folder, or a removed environment's. */
@@ -16,6 +16,8 @@ export interface Group {
   readonly name: string;
   /** Folder relative to the checkout root, `/`-separated. */
   readonly folder: string;
+  /** The environment's config file, for an environment's folder. */
+  readonly file?: string;
 }
 
 /** The files a publish would leave in the managed folders, keyed by `/`-separated checkout path. */
@@ -53,9 +55,10 @@ export interface GroupChange extends Group {
 /** Synthesizes every environment of `configDir` into the checkout's layout (nothing is written). */
 export function planCheckout(options: PlanOptions): Plan {
   const configDir = options.configDir ?? 'config';
-  const configs = loadEnvironments(findEnvironmentFiles(configDir).map((f) => path.resolve(f)));
-  // An empty plan would empty every folder, and Argo CD would then delete every environment.
-  if (configs.length === 0) throw new Error(`no environment files (*.yaml) in ${configDir}`);
+  // findEnvironmentFiles refuses an empty folder: an empty plan would empty every folder, and Argo CD
+  // would then delete every environment.
+  const loaded = loadEnvironmentFiles(findEnvironmentFiles(configDir).map((f) => path.resolve(f)));
+  const configs = loaded.map((l) => l.config);
   const result = synthesize({ configDir, outdir: '<in memory>', dryRun: true, validate: options.validate ?? true });
   const folderOf = new Map<string, string>([[ARGOCD_CHART_ID, ARGOCD_CHART_ID], ...configs.map((c) => [c.name, environmentPath(c)] as [string, string])]);
   const files = new Map<string, string>();
@@ -68,7 +71,7 @@ export function planCheckout(options: PlanOptions): Plan {
   const current = new Set(folderOf.values());
   const stale = publishedFolders(options.checkout).filter((f) => !current.has(f));
   const groups: Group[] = [
-    ...configs.map((c) => ({ name: c.name, folder: environmentPath(c) })),
+    ...loaded.map((l) => ({ name: l.config.name, folder: environmentPath(l.config), file: l.file })),
     ...stale.map((folder) => ({ name: folder, folder })),
     { name: ARGOCD_CHART_ID, folder: ARGOCD_CHART_ID },
   ];

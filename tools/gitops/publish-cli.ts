@@ -3,11 +3,13 @@
  * `npm run publish -- <gitops checkout> [--config-dir <dir>] [--no-validate]`: synthesizes every
  * environment (with the quality gate), replaces the environment folders and `argocd/` in the checkout and
  * commits them as one commit. Exit 0 when committed or when nothing changed, 1 when refused or failed
- * (not a git working tree, uncommitted changes, no git identity, gate findings, invalid config), 2 on
+ * (not a git working tree, uncommitted changes, a detached HEAD, no git identity, git-ignored files in a
+ * managed folder, gate findings, invalid config), 2 on
  * bad usage. Does not push.
  */
 import { ConfigError } from '../../lib/config/load';
 import { GateError } from '../synth/synthesize';
+import { OutputError } from '../synth/write';
 import { formatSummary } from './diff';
 import { Io, parseCheckoutArgs } from './diff-cli';
 import { publish, PublishError } from './publish';
@@ -33,7 +35,7 @@ export function main(argv: readonly string[], io: Io = processIo): number {
     }
     return 0;
   } catch (err) {
-    if (err instanceof PublishError) io.err(`publish refused: ${err.message}\n`);
+    if (err instanceof PublishError || err instanceof OutputError) io.err(`publish refused: ${err.message}\n`);
     else if (err instanceof ConfigError || err instanceof GateError) io.err(`${err.message}\n`);
     else io.err(`publish failed: ${(err as Error).message}\n`);
     return 1;

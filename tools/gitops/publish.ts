@@ -1,7 +1,9 @@
 /**
  * Publishes the synthesized manifests to a GitOps repository checkout as one commit: environment folders
- * and the Argo CD folder are replaced in one step each (temporary folder + rename, as `npm run synth`),
- * staged, and committed with a message that summarises the change. No change, no commit.
+ * and the Argo CD folder are replaced through the journal `npm run synth` uses (tools/synth/write.ts),
+ * kept inside the checkout's git directory (so a read-only parent does not matter and nothing shows in
+ * the working tree), staged, and committed with a message that summarises the change. No change, no commit.
+ * A publish interrupted before its commit is completed by the next one.
  *
  * The commit uses the checkout's git identity (user.name, user.email; in CI set them with `git config`
  * or GIT_AUTHOR_* / GIT_COMMITTER_* variables). With none configured publish refuses rather than let git
@@ -10,8 +12,9 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeOutput } from '../synth/write';
-import { compareTrees, countsOf, GroupChange, hasChanges, planCheckout, readCheckout, summaryLine } from './diff';
+import { ConfigError, displayPath } from '../../lib/config/load';
+import { recoverOutput, writeOutput, WriteOptions } from '../synth/write';
+import { compareTrees, countsOf, Group, GroupChange, hasChanges, planCheckout, readCheckout, summaryLine } from './diff';
 
 /** The checkout cannot be published to; nothing was written. */
 export class PublishError extends Error {
@@ -39,11 +42,24 @@ export interface PublishResult {
   readonly changes: readonly GroupChange[];
 }
 
+/** Where publish keeps its journal: inside the checkout's git directory, on the checkout's file system. */
+export function publishJournal(checkout: string): WriteOptions {
+  const gitDir = git(checkout, ['rev-parse', '--absolute-git-dir']).trim();
+  return { journal: path.join(gitDir, 'pembayaran-publish.journal'), label: checkout, cleanLegacy: false };
+}
+
 export function publish(options: PublishOptions): PublishResult {
   const checkout = path.resolve(options.checkout);
+  checkGitTopLevel(checkout);
+  const journal = publishJournal(checkout);
+  // A publish killed before its commit: finish its swap (so no folder stays half replaced), then undo its
+  // uncommitted result in git's terms; this run publishes afresh and commits.
+  const recovered = recoverOutput(checkout, journal);
+  if (recovered?.action === 'completed') restoreFolders(checkout, recovered.folders);
   checkWorkTree(checkout);
 
   const plan = planCheckout({ checkout, configDir: options.configDir, validate: options.validate ?? true });
+  checkFolders(checkout, plan.groups);
   const changes = compareTrees(readCheckout(checkout, plan.groups), plan);
   const subject = `${plan.appName}: ${summaryLine(changes)}`;
   const message = commitMessage(subject, changes);
@@ -51,7 +67,7 @@ export function publish(options: PublishOptions): PublishResult {
 
   // Files keyed by folder, so writeOutput swaps each managed folder (a removed environment's becomes empty).
   const folders = plan.groups.map((g) => g.folder);
-  writeOutput(checkout, new Map(plan.files), folders);
+  writeOutput(checkout, new Map(plan.files), folders, journal);
   for (const folder of folders) removeIfEmpty(checkout, folder);
 
   git(checkout, ['add', '--all']);
@@ -60,8 +76,8 @@ export function publish(options: PublishOptions): PublishResult {
   return { commit: git(checkout, ['rev-parse', 'HEAD']).trim(), subject, message, changes };
 }
 
-/** Refuses anything but the clean top level of a git working tree with a usable identity. */
-export function checkWorkTree(checkout: string): void {
+/** Refuses anything but the top level of a git working tree. */
+function checkGitTopLevel(checkout: string): void {
   if (!fs.statSync(checkout, { throwIfNoEntry: false })?.isDirectory()) throw new PublishError(`${checkout} is not a directory`);
   let top: string;
   try {
@@ -72,13 +88,66 @@ export function checkWorkTree(checkout: string): void {
   if (fs.realpathSync(top) !== fs.realpathSync(checkout)) {
     throw new PublishError(`${checkout} is inside the git working tree ${top}, not its top level: Argo CD paths start at the repository root`);
   }
+}
+
+/** Puts folders back as the last commit has them (tracked files restored, untracked ones removed). */
+function restoreFolders(checkout: string, folders: readonly string[]): void {
+  if (folders.length === 0) return;
+  const tracked = tryGit(checkout, ['ls-tree', '--name-only', 'HEAD', '--', ...folders])?.split('\n').filter(Boolean) ?? [];
+  tryGit(checkout, ['reset', '--quiet', '--', ...folders]);
+  if (tracked.length) git(checkout, ['checkout', '--quiet', 'HEAD', '--', ...tracked]);
+  git(checkout, ['clean', '-fdq', '--', ...folders]);
+}
+
+/** Refuses anything but the clean top level of a git working tree, on a branch, with a usable identity. */
+export function checkWorkTree(checkout: string): void {
+  checkGitTopLevel(checkout);
   if (git(checkout, ['status', '--porcelain', '--untracked-files=all']).trim() !== '') {
     throw new PublishError(`${checkout} has uncommitted changes; commit, stash or remove them first`);
+  }
+  try {
+    git(checkout, ['symbolic-ref', '--quiet', 'HEAD']);
+  } catch {
+    const head = tryGit(checkout, ['rev-parse', '--short', 'HEAD'])?.trim();
+    throw new PublishError(`${checkout} has a detached HEAD${head ? ` (at ${head})` : ''}: a commit there would be on no branch; check out the branch Argo CD reads (git switch <branch>) first`);
   }
   try {
     git(checkout, ['-c', 'user.useConfigOnly=true', 'var', 'GIT_COMMITTER_IDENT']);
   } catch {
     throw new PublishError(`no git identity for commits in ${checkout}: set user.name and user.email (git config) first`);
+  }
+}
+
+/**
+ * Refuses, before anything is written, managed folders publish cannot replace safely: one whose path
+ * runs through a file of the checkout (named with the environment's config key), and one holding
+ * git-ignored files, which the swap would delete with no copy in git to get them back.
+ */
+function checkFolders(checkout: string, groups: readonly Group[]): void {
+  const problems: { file: string; path: string; message: string }[] = [];
+  for (const group of groups) {
+    const segments = group.folder.split('/');
+    for (let i = 1; i <= segments.length; i++) {
+      const prefix = segments.slice(0, i).join('/');
+      const stat = fs.lstatSync(path.join(checkout, ...prefix.split('/')), { throwIfNoEntry: false });
+      if (stat && !stat.isDirectory()) {
+        const what = stat.isSymbolicLink() ? 'a symbolic link' : 'a file';
+        const message = `${JSON.stringify(group.folder)} cannot be written: ${path.join(checkout, prefix)} is ${what} in the checkout, not a folder`;
+        if (group.file) problems.push({ file: group.file, path: 'argocd.path', message });
+        else throw new PublishError(message);
+        break;
+      }
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const folders = groups.map((g) => g.folder).filter((f) => fs.existsSync(path.join(checkout, ...f.split('/'))));
+  if (folders.length === 0) return;
+  const ignored = git(checkout, ['ls-files', '--others', '--ignored', '--exclude-standard', '-z', '--', ...folders]).split('\0').filter(Boolean);
+  if (ignored.length > 0) {
+    const shown = ignored.slice(0, 5).map((f) => displayPath(path.join(checkout, f))).join(', ');
+    throw new PublishError(
+      `${shown}${ignored.length > 5 ? ` and ${ignored.length - 5} more` : ''} ${ignored.length === 1 ? 'is' : 'are'} ignored by git but inside a folder publish replaces; publishing would delete ${ignored.length === 1 ? 'it' : 'them'} with no copy in git: move ${ignored.length === 1 ? 'it' : 'them'} out of the folder first`,
+    );
   }
 }
 
@@ -127,6 +196,14 @@ function removeIfEmpty(root: string, folder: string): void {
   while (dir !== root && fs.existsSync(dir) && fs.readdirSync(dir).length === 0) {
     fs.rmdirSync(dir);
     dir = path.dirname(dir);
+  }
+}
+
+function tryGit(cwd: string, args: readonly string[]): string | undefined {
+  try {
+    return git(cwd, args);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,9 +1,11 @@
 import * as path from 'path';
 import { buildApp } from '../../charts';
-import { findEnvironmentFiles, loadEnvironments } from '../../lib/config/load';
+import { ARGOCD_CHART_ID } from '../../charts/argocd-chart';
+import { findEnvironmentFiles, formatProblem, LoadedEnvironment, loadEnvironmentFiles } from '../../lib/config/load';
 import { Finding, formatTable, validateManifests } from '../validate';
+import { TracedFinding, traceFindings } from './config-findings';
 import { renderManifests, RenderedFiles, toFiles } from './render';
-import { writeOutput } from './write';
+import { checkOutputFolder, Recovery, recoverOutput, writeOutput } from './write';
 
 export interface SynthOptions {
   /** Environment files to synthesize. @default every .yaml file in `configDir` */
@@ -16,12 +18,27 @@ export interface SynthOptions {
   readonly validate?: boolean;
   /** Write nothing, only return the files. @default false */
   readonly dryRun?: boolean;
+  /** Told when an interrupted earlier write was completed or rolled back, before anything else (even a refusal). */
+  readonly onRecovery?: (recovery: Recovery) => void;
 }
 
-/** The gate found problems; nothing was written. */
+/**
+ * The gate found problems; nothing was written. Findings traced to a config value come first, one
+ * `file: key.path: message` line each; the others follow in the gate's table, which names output files.
+ */
 export class GateError extends Error {
-  constructor(public readonly findings: readonly Finding[]) {
-    super(`${formatTable(findings)}\nsynth refused: ${findings.length} finding(s) from the quality gate; dist/ left unchanged (--no-validate skips the gate)`);
+  constructor(
+    public readonly findings: readonly Finding[],
+    public readonly traced: readonly TracedFinding[] = [],
+  ) {
+    const untraced = findings.filter((f) => !traced.some((t) => t.finding === f));
+    super(
+      [
+        ...[...new Set(traced.map(formatProblem))],
+        ...(untraced.length ? [formatTable(untraced).trimEnd()] : []),
+        `synth refused: ${findings.length} finding(s) from the quality gate; dist/ left unchanged (--no-validate skips the gate)`,
+      ].join('\n'),
+    );
     this.name = 'GateError';
   }
 }
@@ -29,6 +46,8 @@ export class GateError extends Error {
 export interface SynthResult {
   readonly environments: string[];
   readonly files: RenderedFiles;
+  /** What was done about a write interrupted earlier, if one was found. */
+  readonly recovered?: Recovery;
 }
 
 /**
@@ -37,16 +56,36 @@ export interface SynthResult {
  */
 export function synthesize(options: SynthOptions): SynthResult {
   const partial = options.configFiles !== undefined && options.configFiles.length > 0;
+  // An interrupted earlier write is finished (or undone) first, so dist/ is whole whatever happens next.
+  const recovered = options.dryRun ? undefined : (checkOutputFolder(options.outdir), recoverOutput(options.outdir));
+  if (recovered) options.onRecovery?.(recovered);
   const files = partial ? options.configFiles! : findEnvironmentFiles(options.configDir ?? 'config');
-  const configs = loadEnvironments(files.map((f) => path.resolve(f)));
+  const loaded = loadEnvironmentFiles(files.map((f) => path.resolve(f)));
+  const configs = loaded.map((l) => l.config);
   // The argocd folder describes every environment, so it is (re)built only when all of them are.
   const manifests = renderManifests(buildApp(configs, { argocd: !partial }));
   const environments = configs.map((c) => c.name);
   if (options.validate ?? true) {
     const findings = validateManifests(manifests);
-    if (findings.length > 0) throw new GateError(findings);
+    if (findings.length > 0) throw new GateError(findings, traceFindings(findings, loaded).traced);
   }
   const rendered = toFiles(manifests);
+  checkEveryEnvironmentRendered(rendered, loaded, !partial);
   if (!options.dryRun) writeOutput(options.outdir, rendered, partial ? environments : undefined);
-  return { environments, files: rendered };
+  return { environments, files: rendered, recovered };
+}
+
+/**
+ * The pipeline's own check: an environment whose config was read is in the output, and the output holds
+ * nothing else; otherwise a bug upstream would delete an environment from every cluster downstream.
+ */
+function checkEveryEnvironmentRendered(files: RenderedFiles, loaded: readonly LoadedEnvironment[], withArgoCd: boolean): void {
+  const folders = new Set([...files.keys()].map((f) => f.split('/')[0]));
+  const expected = new Set([...loaded.map((l) => l.config.name), ...(withArgoCd ? [ARGOCD_CHART_ID] : [])]);
+  const missing = loaded.filter((l) => !folders.has(l.config.name)).map((l) => `${l.file} (${l.config.name}/)`);
+  if (withArgoCd && !folders.has(ARGOCD_CHART_ID)) missing.push(`${ARGOCD_CHART_ID}/`);
+  const extra = [...folders].filter((f) => !expected.has(f));
+  if (missing.length || extra.length || loaded.length === 0) {
+    throw new Error(`internal error: the rendered output ${missing.length ? `lacks ${missing.join(', ')}` : ''}${extra.length ? ` has unexpected folders ${extra.join(', ')}` : ''}${loaded.length === 0 ? 'has no environment' : ''}; nothing was written`);
+  }
 }

@@ -1,9 +1,11 @@
 /**
  * `npm run validate [-- [--json] <files or folders>...]` (default: dist). Exit codes: 0 no findings,
- * 1 findings, 2 usage error (unknown option, missing path, unreadable YAML).
+ * 1 findings, 2 usage error (unknown option, missing path, a path that is not a regular file or folder,
+ * unreadable YAML, a folder an interrupted synth is still writing).
  */
 import * as fs from 'fs';
 import { loadManifests } from '../k8s/manifests';
+import { pendingJournal } from '../synth/write';
 import { validateManifests } from './index';
 import { formatJson, formatTable } from './report';
 
@@ -26,6 +28,12 @@ export function main(argv: readonly string[], out: (s: string) => void = (s) => 
   const missing = paths.filter((p) => !fs.existsSync(p));
   if (missing.length) {
     err(`validate: no such file or folder: ${missing.join(', ')}\n`);
+    return 2;
+  }
+  // A folder a synth was interrupted writing is neither the old nor the new output until the next synth finishes it.
+  const interrupted = paths.map((p) => [p, pendingJournal(p)] as const).filter(([, j]) => j !== undefined);
+  if (interrupted.length) {
+    err(interrupted.map(([p, j]) => `validate: ${p} is in the middle of an interrupted synth (journal ${j}); run npm run synth to complete it first\n`).join(''));
     return 2;
   }
   let manifests;

@@ -4,6 +4,7 @@
  * on the rendered objects before writing them.
  */
 import type { Manifest } from '../k8s/manifests';
+import { API_RULES, checkApiRules } from './api-rules';
 import { checkPodSecurity, POD_SECURITY_RULES } from './pod-security';
 import { checkProductionPolicy, PRODUCTION_POLICY_RULES } from './production-policy';
 import { SCHEMA_RULES, SchemaValidator } from './schema';
@@ -14,6 +15,8 @@ export interface Finding {
   readonly name: string;
   readonly rule: string;
   readonly message: string;
+  /** The offending value (a name, a label, an image), when the rule has one; it lets synth name the config key it came from. */
+  readonly value?: string;
 }
 
 /** Every rule id with the one-line reason it exists. */
@@ -21,6 +24,7 @@ export const RULES: Readonly<Record<string, string>> = {
   ...SCHEMA_RULES,
   ...POD_SECURITY_RULES,
   ...PRODUCTION_POLICY_RULES,
+  ...API_RULES,
 };
 
 let shared: SchemaValidator | undefined;
@@ -47,9 +51,12 @@ export function validateManifests(manifests: readonly Manifest[]): Finding[] {
     for (const issue of validator.validate(m.object)) findings.push({ ...label(m), ...issue });
     if (typeof m.object === 'object' && m.object !== null) {
       for (const issue of checkPodSecurity(m.object)) findings.push({ ...label(m), ...issue });
+      for (const issue of checkApiRules(m.object)) findings.push({ ...label(m), ...issue });
     }
   }
-  for (const issue of checkProductionPolicy(manifests)) findings.push({ ...label(issue.manifest), rule: issue.rule, message: issue.message });
+  for (const issue of checkProductionPolicy(manifests)) {
+    findings.push({ ...label(issue.manifest), rule: issue.rule, message: issue.message, ...(issue.value !== undefined ? { value: issue.value } : {}) });
+  }
   return sortFindings(findings);
 }
 

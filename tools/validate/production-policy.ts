@@ -44,6 +44,8 @@ export interface PolicyIssue {
   readonly manifest: Manifest;
   readonly rule: ProductionPolicyRule;
   readonly message: string;
+  /** The offending value, when there is one (an image reference). */
+  readonly value?: string;
 }
 
 interface Workload {
@@ -79,7 +81,7 @@ const showNs = (ns: string): string => (ns ? `namespace "${ns}"` : 'the unset na
 const is = (o: KubeObject, apiVersion: string, kind: string): boolean => o.apiVersion === apiVersion && o.kind === kind;
 
 function checkSet(set: readonly Manifest[], issues: PolicyIssue[]): void {
-  const add = (manifest: Manifest, rule: ProductionPolicyRule, message: string) => issues.push({ manifest, rule, message });
+  const add = (manifest: Manifest, rule: ProductionPolicyRule, message: string, value?: string) => issues.push({ manifest, rule, message, ...(value !== undefined ? { value } : {}) });
   const workloads: Workload[] = [];
   for (const manifest of set) {
     const object = manifest.object;
@@ -177,7 +179,7 @@ function safeMatch(selector: any, labels: Record<string, string>): boolean {
   }
 }
 
-type Add = (manifest: Manifest, rule: ProductionPolicyRule, message: string) => void;
+type Add = (manifest: Manifest, rule: ProductionPolicyRule, message: string, value?: string) => void;
 
 function checkLabels(manifest: Manifest, add: Add): void {
   const o = manifest.object;
@@ -214,7 +216,7 @@ function checkContainers(w: Workload, add: Add): void {
       if (missing.length) add(w.manifest, 'policy/resources', `${c.label}: missing ${missing.join(', ')}`);
     }
     const problem = imageProblem(ctr.image);
-    if (problem) add(w.manifest, 'policy/image-pinned', `${c.label}: ${problem}`);
+    if (problem) add(w.manifest, 'policy/image-pinned', `${c.label}: ${problem}`, typeof ctr.image === 'string' ? ctr.image : undefined);
   }
 }
 

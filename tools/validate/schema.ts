@@ -164,6 +164,12 @@ export function pointerToPath(pointer: string): string {
   return out;
 }
 
+/** A value in a message: JSON, cut to about 80 characters (a huge value must not become a huge line). */
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 80)}... (${text.length} characters)` : text;
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
@@ -196,7 +202,7 @@ export function formatErrors(errors: readonly ErrorObject[], data?: unknown): Fo
     const got = e.data !== undefined ? e.data : lookup(data, e.instancePath);
     switch (e.keyword) {
       case 'additionalProperties':
-        push({ unknownField: true, message: at(`unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`) });
+        push({ unknownField: true, message: at(`unknown field ${show((e.params as { additionalProperty: string }).additionalProperty)}`) });
         break;
       case 'required':
         push({ unknownField: false, message: at(`missing required field "${(e.params as { missingProperty: string }).missingProperty}"`) });
@@ -207,7 +213,7 @@ export function formatErrors(errors: readonly ErrorObject[], data?: unknown): Fo
       case 'enum':
         push({
           unknownField: false,
-          message: at(`must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(got)}`),
+          message: at(`must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}, got ${show(got)}`),
         });
         break;
       case 'oneOf':
@@ -225,7 +231,7 @@ export function formatErrors(errors: readonly ErrorObject[], data?: unknown): Fo
         break;
       }
       default:
-        push({ unknownField: false, message: at(`${e.message ?? e.keyword}${got !== undefined && typeof got !== 'object' ? ` (got ${JSON.stringify(got)})` : ''}`) });
+        push({ unknownField: false, message: at(`${e.message ?? e.keyword}${got !== undefined && typeof got !== 'object' ? ` (got ${show(got)})` : ''}`) });
     }
   }
   return out;

@@ -130,8 +130,8 @@ describe('environment config', () => {
       }),
     );
     expect(lines).toEqual([
-      'config/test.yaml: laravel.env.DB_PASSWORD: looks like a secret in plain text; move it to the secret manager and list it under secretEnv instead',
-      'config/test.yaml: laravel.env.CALLBACK: looks like a secret in plain text; move it to the secret manager and list it under secretEnv instead',
+      'config/test.yaml: laravel.env.DB_PASSWORD: looks like a secret in plain text (its name says it holds a credential); move it to the secret manager and list it under secretEnv instead',
+      'config/test.yaml: laravel.env.CALLBACK: looks like a secret in plain text (a Laravel APP_KEY); move it to the secret manager and list it under secretEnv instead',
     ]);
   });
 

@@ -21,6 +21,8 @@ describe('defaults', () => {
     }
     expect(DEFAULT_RESOURCES.php).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } });
     expect(DEFAULT_RESOURCES.nginx).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } });
+    expect(DEFAULT_RESOURCES.backup).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } });
+    expect(DEFAULT_RESOURCES.restoreDatabase).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } });
   });
   test('probe timings: patient liveness, a generous startup window', () => {
     expect(PROBES.liveness).toEqual({ periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 });

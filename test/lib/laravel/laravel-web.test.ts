@@ -12,7 +12,7 @@ import {
 import { DEFAULT_RESOURCES } from '../../../lib/core/defaults';
 import { requestTimeoutChain } from '../../../lib/laravel/request-timeouts';
 import { LARAVEL_CACHE_VARIABLES } from '../../../lib/laravel/laravel-settings';
-import { container, find, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS } from '../../helpers';
+import { container, find, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, autoscalerOf } from '../../helpers';
 
 describe.each(SHIPPED_ENVIRONMENTS)('web tier of %s', (env) => {
   const config = shippedConfig(env);
@@ -124,10 +124,11 @@ describe.each(SHIPPED_ENVIRONMENTS)('web tier of %s', (env) => {
   test('HPA, PDB, topology spread and a rollout that never drops below the serving minimum', () => {
     expect(deployment.spec.replicas).toBeUndefined();
     expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
-    const hpa = find(objects, 'HorizontalPodAutoscaler', 'pembayaran-web');
-    expect(hpa.spec.minReplicas).toBe(config.web.replicas);
-    expect(hpa.spec.maxReplicas).toBe(config.web.autoscaling.maxReplicas);
-    expect(hpa.spec.metrics[0].resource).toEqual({ name: 'cpu', target: { type: 'Utilization', averageUtilization: config.web.autoscaling.targetCpuUtilization } });
+    expect(autoscalerOf(objects, 'pembayaran-web')).toMatchObject({
+      min: config.web.replicas,
+      max: config.web.autoscaling.maxReplicas,
+      cpuUtilization: config.web.autoscaling.targetCpuUtilization,
+    });
     const pdb = find(objects, 'PodDisruptionBudget', 'pembayaran-web');
     expect(pdb.spec.maxUnavailable).toBe(1);
     expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);

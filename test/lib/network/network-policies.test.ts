@@ -5,7 +5,7 @@ import { PembayaranStack } from '../../../lib/pembayaran-stack';
 import { PRIVATE_CIDRS } from '../../../lib/network/network-policies';
 import { PORTS } from '../../../lib/core/defaults';
 import { ConnectivityModel, describeVerdict, Endpoint, PodEndpoint, Protocol, Workload } from '../../../tools/connectivity/analyzer';
-import { cidrContains, parseCidr, parseIp } from '../../../tools/connectivity/ip';
+import { cidrContains, parseCidr, parseIp } from '../../../lib/network/ip';
 import { find, K8sObject, objectsOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, withChanges } from '../../helpers';
 
 const COMPONENT = 'app.kubernetes.io/component';
@@ -39,7 +39,7 @@ function workloadsOf(model: ConnectivityModel, config: EnvironmentConfig) {
   // Every workload is accounted for: the matrix below covers them all.
   expect(laravel.map(component).sort()).toEqual([...laravelComponents].sort());
   // Besides Laravel: FastAPI, the WA gateway, the backup CronJob and the queue-depth exporter.
-  const others = ['fastapi', 'wa-gateway', ...(config.backup.enabled ? ['backup'] : []), ...(config.observability.metrics.enabled && config.observability.metrics.queueDepth ? ['queue-metrics'] : [])];
+  const others = ['fastapi', 'wa-gateway', ...(config.backup.enabled ? ['backup'] : []), ...(config.backup.enabled && config.backup.restoreCheck.enabled ? ['restore-check'] : []), ...(config.observability.metrics.enabled && config.observability.metrics.queueDepth ? ['queue-metrics'] : [])];
   expect(all.filter((w) => !laravel.includes(w)).map(component).sort()).toEqual(others.sort());
   return { all, laravel, web: one('web'), fastapi: one('fastapi'), wa: one('wa-gateway') };
 }
@@ -112,9 +112,12 @@ function ingressMismatches(config: EnvironmentConfig, objects: readonly K8sObjec
   return mismatches(model, probes);
 }
 
-/** Which workloads each data store admits: Laravel pods, plus the backup job and the queue-depth exporter. */
+/**
+ * Which workloads each data store admits: Laravel pods, plus the backup job, the queue-depth exporter, and
+ * the restore check, which reaches the object store only (its database is a socket in its own pod).
+ */
 function dataStoreClients(store: 'database' | 'redis' | 'objectStorage', laravel: readonly Workload[], all: readonly Workload[]): Workload[] {
-  const extra = { database: ['backup'], redis: ['queue-metrics'], objectStorage: ['backup'] }[store];
+  const extra = { database: ['backup'], redis: ['queue-metrics'], objectStorage: ['backup', 'restore-check'] }[store];
   return [...laravel, ...all.filter((w) => extra.includes(w.labels[COMPONENT]))];
 }
 

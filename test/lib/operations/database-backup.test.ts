@@ -6,7 +6,9 @@ import { EnvironmentConfig } from '../../../lib/config/types.generated';
 import { dumpScript, uploadScript } from '../../../lib/operations/database-backup';
 import { BACKUP_DUMP_IMAGES } from '../../../lib/core/defaults';
 import { imageRef } from '../../../lib/core/image';
-import { container, find, objectsOf, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, gateFindings } from '../../helpers';
+import { parseEnvironment } from '../../../lib/config/load';
+import { container, find, objectsOf, podSpecOf, rejectionsOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, gateFindings, withChanges } from '../../helpers';
+import { resolveExternalSecret } from '../core/eso';
 
 const envOf = (c: any) => Object.fromEntries(c.env.map((e: any) => [e.name, e]));
 
@@ -36,25 +38,39 @@ describe.each(SHIPPED_ENVIRONMENTS)('database backup of %s', (env) => {
     expect(dump.image).toBe(imageRef(config.backup.image ?? BACKUP_DUMP_IMAGES[config.database.connection]));
     const vars = envOf(dump);
     for (const name of ['DB_HOST', 'DB_PORT', 'DB_DATABASE']) expect(vars[name].valueFrom.configMapKeyRef).toEqual({ name: 'pembayaran-laravel', key: name });
-    expect(vars.DB_USERNAME.valueFrom.secretKeyRef).toEqual({ name: 'pembayaran-laravel', key: 'DB_USERNAME' });
+    expect(vars.DB_USERNAME.valueFrom.secretKeyRef).toEqual({ name: 'pembayaran-backup', key: 'DB_USERNAME' });
     const password = config.database.connection === 'pgsql' ? 'PGPASSWORD' : 'DB_PASSWORD';
-    expect(vars[password].valueFrom.secretKeyRef).toEqual({ name: 'pembayaran-laravel', key: 'DB_PASSWORD' });
+    expect(vars[password].valueFrom.secretKeyRef).toEqual({ name: 'pembayaran-backup', key: 'DB_PASSWORD' });
     expect(dump.command[2]).toContain(config.database.connection === 'pgsql' ? 'pg_dump' : 'mysqldump');
     // The dump container never sees the object store keys, the upload container never the database password.
     expect(vars.AWS_SECRET_ACCESS_KEY).toBeUndefined();
     expect(envOf(container(spec, 'upload')).DB_PASSWORD).toBeUndefined();
   });
 
-  test('the upload step targets the bucket and prefix with retention, endpoint when set, and keys from the secret', () => {
+  test('the upload step writes to a bucket of its own with the backup\'s own keys, encryption and stated retention', () => {
     const upload = container(spec, 'upload');
     const vars = envOf(upload);
     expect(upload.image).toBe(imageRef(config.backup.uploadImage));
-    expect(vars.BACKUP_BUCKET.value).toBe(config.backup.bucket ?? config.objectStorage.bucket);
+    expect(config.backup.bucket).toBeUndefined();
+    expect(vars.BACKUP_BUCKET.value).toBe(`${config.objectStorage.bucket}-backups`);
+    expect(vars.BACKUP_BUCKET.value).not.toBe(config.objectStorage.bucket);
     expect(vars.BACKUP_PREFIX.value).toBe(config.backup.prefix);
     expect(vars.RETENTION_DAYS.value).toBe(String(config.backup.retentionDays));
-    expect(vars.AWS_ACCESS_KEY_ID.valueFrom.secretKeyRef.key).toBe('AWS_ACCESS_KEY_ID');
-    expect(vars.AWS_SECRET_ACCESS_KEY.valueFrom.secretKeyRef.key).toBe('AWS_SECRET_ACCESS_KEY');
+    expect(vars.RETENTION_BY.value).toBe('lifecycle');
+    expect(vars.BACKUP_SSE.value).toBe(config.backup.serverSideEncryption.type);
+    for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) expect(vars[key].valueFrom.secretKeyRef).toEqual({ name: 'pembayaran-backup', key });
     expect(vars.AWS_ENDPOINT_URL_S3 !== undefined).toBe(config.objectStorage.endpoint !== undefined);
+    // No container of the backup reads the application's Secret.
+    for (const c of [...spec.initContainers, ...spec.containers]) {
+      for (const e of c.env) expect([c.name, e.name, e.valueFrom?.secretKeyRef?.name]).not.toEqual([c.name, e.name, 'pembayaran-laravel']);
+    }
+  });
+
+  test('the backup credentials come from their own ExternalSecret: write-only keys, the database login Laravel uses unless remapped', () => {
+    const external = find(objects, 'ExternalSecret', 'pembayaran-backup');
+    const store = { [config.secrets.remoteKey]: { BACKUP_AWS_ACCESS_KEY_ID: 'bk-id', BACKUP_AWS_SECRET_ACCESS_KEY: 'bk-secret', AWS_ACCESS_KEY_ID: 'app-id', AWS_SECRET_ACCESS_KEY: 'app-secret', DB_USERNAME: 'pay', DB_PASSWORD: 'pw', APP_KEY: 'k' } };
+    expect(resolveExternalSecret(external, store).secret).toEqual({ AWS_ACCESS_KEY_ID: 'bk-id', AWS_SECRET_ACCESS_KEY: 'bk-secret', DB_USERNAME: 'pay', DB_PASSWORD: 'pw' });
+    expect(external.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-2');
   });
 
   test('read-only root filesystems with emptyDir scratch, restricted security context', () => {
@@ -82,6 +98,34 @@ describe.each(SHIPPED_ENVIRONMENTS)('database backup of %s', (env) => {
 });
 
 describe('backup options', () => {
+  test('a remapped backup database user and KMS encryption reach the job', () => {
+    const objects = change((c) => {
+      c.backup.remoteRefs = { DB_USERNAME: { property: 'BACKUP_DB_USERNAME' }, DB_PASSWORD: { key: 'pembayaran/backup-db', property: 'password' } };
+      c.backup.serverSideEncryption = { type: 'aws:kms', kmsKeyId: 'arn:aws:kms:ap-southeast-3:111122223333:key/abcd' };
+    });
+    const external = find(objects, 'ExternalSecret', 'pembayaran-backup');
+    const store = { 'pembayaran/production': { BACKUP_AWS_ACCESS_KEY_ID: 'i', BACKUP_AWS_SECRET_ACCESS_KEY: 's', BACKUP_DB_USERNAME: 'reader' }, 'pembayaran/backup-db': { password: 'ro-pw' } };
+    expect(resolveExternalSecret(external, store).secret).toMatchObject({ DB_USERNAME: 'reader', DB_PASSWORD: 'ro-pw' });
+    const vars = envOf(container(podSpecOf(find(objects, 'CronJob', 'pembayaran-backup')), 'upload'));
+    expect([vars.BACKUP_SSE.value, vars.BACKUP_SSE_KMS_KEY_ID.value]).toEqual(['aws:kms', 'arn:aws:kms:ap-southeast-3:111122223333:key/abcd']);
+  });
+
+  test.each([
+    ['backup.bucket: is the uploads bucket pembayaran-production', (d: any) => (d.backup = { bucket: 'pembayaran-production' })],
+    ['backup.serverSideEncryption.kmsKeyId: is set but type is AES256', (d: any) => (d.backup = { serverSideEncryption: { kmsKeyId: 'k' } })],
+    ['backup.remoteRefs.APP_KEY: is not a variable of this job', (d: any) => (d.backup = { remoteRefs: { APP_KEY: {} } })],
+    ['backup.restoreCheck.remoteRefs.DB_PASSWORD: is not a variable of this job', (d: any) => (d.backup = { restoreCheck: { remoteRefs: { DB_PASSWORD: {} } } })],
+    ['backup.restoreCheck.schedule: "61 4 * * *" is not a valid cron schedule', (d: any) => (d.backup = { restoreCheck: { schedule: '61 4 * * *' } })],
+  ])('refused: %s', (message, edit) => {
+    const problems = rejectionsOf('config/production.yaml', withChanges('production', edit));
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([expect.stringContaining(message)]);
+  });
+
+  test('the uploads bucket is accepted once a prefix policy is declared', () => {
+    const config = parseEnvironment('config/production.yaml', withChanges('production', (d) => (d.backup = { bucket: 'pembayaran-production', sharedBucketWithPrefixPolicy: true })));
+    expect(envOf(container(podSpecOf(find(objectsOf(config), 'CronJob', 'pembayaran-backup')), 'upload')).BACKUP_BUCKET.value).toBe('pembayaran-production');
+  });
+
   const change = (fn: (c: EnvironmentConfig) => void) => {
     const c = structuredClone(shippedConfig('production'));
     fn(c);
@@ -101,7 +145,7 @@ describe('backup options', () => {
 
   test('backup.enabled: false removes the CronJob, its ServiceAccount and policies', () => {
     const objects = change((c) => (c.backup.enabled = false));
-    expect(objects.filter((o) => o.metadata.name.includes('backup'))).toEqual([]);
+    expect(objects.filter((o) => o.metadata.name.includes('backup') || o.metadata.name.includes('restore-check'))).toEqual([]);
   });
 });
 
@@ -142,34 +186,62 @@ describe('backup scripts', () => {
     expect(() => run(dumpScript('pgsql'), { DB_HOST: 'db', DB_PORT: '5432', DB_DATABASE: 'pembayaran', DB_USERNAME: 'app' })).toThrow();
   });
 
-  test('upload copies, verifies the size, then prunes only dumps of this database older than the retention', () => {
-    fs.writeFileSync(path.join(dir, 'scratch', 'pembayaran-20250101T020000Z.sql.gz'), 'x'.repeat(42));
-    const now = new Date();
-    const stamp = (daysAgo: number) => new Date(now.getTime() - daysAgo * 86400000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-    const listed = [`backups/pembayaran-${stamp(20)}.sql.gz`, `backups/pembayaran-${stamp(3)}.sql.gz`, 'backups/pembayaran-notes.txt'];
-    stub(
-      'aws',
-      [
-        `echo "$*" >> "${dir}/calls"`,
-        'case "$1 $2" in',
-        '  "s3api head-object") echo 42 ;;',
-        `  "s3api list-objects-v2") printf '%s\\t' ${listed.map((k) => `'${k}'`).join(' ')}; echo ;;`,
-        'esac',
-      ].join('\n'),
-    );
-    const out = run(uploadScript(), { BACKUP_BUCKET: 'bucket', BACKUP_PREFIX: 'backups/', RETENTION_DAYS: '14', DB_DATABASE: 'pembayaran', AWS_USE_PATH_STYLE_ENDPOINT: 'true' });
+  const dumpName = 'pembayaran-20250101T020000Z.sql.gz';
+  const awsRecorder = (listed: readonly string[] = []) =>
+    [
+      `echo "$*" >> "${dir}/calls"`,
+      // The checksum file as uploaded, to compare with the dump.
+      `if [ "$1 $2" = "s3 cp" ] && [[ "$3" == *.sha256 ]]; then cp "$3" "${dir}/uploaded.sha256"; fi`,
+      'case "$1 $2" in',
+      `  "s3api list-objects-v2") printf '%s\\t' ${listed.map((k) => `'${k}'`).join(' ')}; echo ;;`,
+      'esac',
+    ].join('\n');
+
+  test('upload: the dump with server-side encryption, then its SHA-256; nothing read back, nothing deleted (lifecycle retention)', () => {
+    fs.writeFileSync(path.join(dir, 'scratch', dumpName), 'x'.repeat(42));
+    stub('aws', awsRecorder());
+    const out = run(uploadScript(), { BACKUP_BUCKET: 'bucket', BACKUP_PREFIX: 'backups/', RETENTION_DAYS: '14', RETENTION_BY: 'lifecycle', BACKUP_SSE: 'AES256', DB_DATABASE: 'pembayaran', AWS_USE_PATH_STYLE_ENDPOINT: 'true' });
     const calls = fs.readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n');
-    expect(calls[0]).toBe(`s3 cp ${dir}/scratch/pembayaran-20250101T020000Z.sql.gz s3://bucket/backups/pembayaran-20250101T020000Z.sql.gz --only-show-errors`);
-    expect(calls.filter((c) => c.startsWith('s3 rm'))).toEqual([`s3 rm s3://bucket/${listed[0]} --only-show-errors`]);
-    expect(out).toContain(`pruned ${listed[0]}`);
+    expect(calls).toEqual([
+      `s3 cp ${dir}/scratch/${dumpName} s3://bucket/backups/${dumpName} --only-show-errors --sse AES256`,
+      `s3 cp ${dir}/tmp/${dumpName}.sha256 s3://bucket/backups/${dumpName}.sha256 --only-show-errors --sse AES256`,
+    ]);
+    // sha256sum's own format, checkable with sha256sum -c next to the dump.
+    const expected = execFileSync('sha256sum', [dumpName], { cwd: path.join(dir, 'scratch'), encoding: 'utf8' });
+    expect(fs.readFileSync(path.join(dir, 'uploaded.sha256'), 'utf8')).toBe(expected);
+    expect(out).toContain('retention: 14 days, by the lifecycle rule of bucket bucket on backups/');
     expect(fs.readFileSync(path.join(dir, 'tmp', 'aws-config'), 'utf8')).toContain('addressing_style = path');
   });
 
-  test('upload refuses when the stored size differs, and prunes nothing', () => {
-    fs.writeFileSync(path.join(dir, 'scratch', 'pembayaran-20250101T020000Z.sql.gz'), 'x'.repeat(42));
-    stub('aws', `echo "$*" >> "${dir}/calls"; [ "$2" = head-object ] && echo 7; true`);
-    expect(() => run(uploadScript(), { BACKUP_BUCKET: 'b', BACKUP_PREFIX: 'p/', RETENTION_DAYS: '14', DB_DATABASE: 'pembayaran' })).toThrow();
-    expect(fs.readFileSync(path.join(dir, 'calls'), 'utf8')).not.toContain('s3 rm');
+  test('upload with KMS encryption names the key; with none no encryption flag', () => {
+    fs.writeFileSync(path.join(dir, 'scratch', dumpName), 'x');
+    stub('aws', awsRecorder());
+    run(uploadScript(), { BACKUP_BUCKET: 'b', BACKUP_PREFIX: 'p/', RETENTION_DAYS: '14', BACKUP_SSE: 'aws:kms', BACKUP_SSE_KMS_KEY_ID: 'key-1', DB_DATABASE: 'pembayaran' });
+    expect(fs.readFileSync(path.join(dir, 'calls'), 'utf8').split('\n')[0]).toMatch(/--sse aws:kms --sse-kms-key-id key-1$/);
+    fs.rmSync(path.join(dir, 'calls'));
+    run(uploadScript(), { BACKUP_BUCKET: 'b', BACKUP_PREFIX: 'p/', RETENTION_DAYS: '14', BACKUP_SSE: 'none', DB_DATABASE: 'pembayaran' });
+    expect(fs.readFileSync(path.join(dir, 'calls'), 'utf8')).not.toContain('--sse');
+  });
+
+  test('retention by the job prunes only dumps and checksums of this database older than the retention', () => {
+    fs.writeFileSync(path.join(dir, 'scratch', dumpName), 'x'.repeat(42));
+    const now = new Date();
+    const stamp = (daysAgo: number) => new Date(now.getTime() - daysAgo * 86400000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const listed = [`backups/pembayaran-${stamp(20)}.sql.gz`, `backups/pembayaran-${stamp(20)}.sql.gz.sha256`, `backups/pembayaran-${stamp(3)}.sql.gz`, 'backups/pembayaran-notes.txt'];
+    stub('aws', awsRecorder(listed));
+    const out = run(uploadScript(), { BACKUP_BUCKET: 'bucket', BACKUP_PREFIX: 'backups/', RETENTION_DAYS: '14', RETENTION_BY: 'job', DB_DATABASE: 'pembayaran' });
+    const calls = fs.readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n');
+    expect(calls.filter((c) => c.startsWith('s3 rm'))).toEqual([`s3 rm s3://bucket/${listed[0]} --only-show-errors`, `s3 rm s3://bucket/${listed[1]} --only-show-errors`]);
+    expect(out).toContain(`pruned ${listed[0]}`);
+  });
+
+  test('a failed dump upload fails the step before the checksum is written (a dump without checksum is incomplete)', () => {
+    fs.writeFileSync(path.join(dir, 'scratch', dumpName), 'x');
+    stub('aws', `echo "$*" >> "${dir}/calls"; [ "$1 $2" = "s3 cp" ] && exit 1; true`);
+    expect(() => run(uploadScript(), { BACKUP_BUCKET: 'b', BACKUP_PREFIX: 'p/', RETENTION_DAYS: '14', RETENTION_BY: 'job', DB_DATABASE: 'pembayaran' })).toThrow();
+    const calls = fs.readFileSync(path.join(dir, 'calls'), 'utf8');
+    expect(calls).not.toContain('.sha256');
+    expect(calls).not.toContain('s3 rm');
   });
 });
 

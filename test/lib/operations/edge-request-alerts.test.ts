@@ -11,8 +11,8 @@ import { AlertDefinition, alertDefinitions, EdgeRequestMetrics } from '../../../
 import { AppContext } from '../../../lib/core/app-context';
 import { ingressNginxRequestMetrics } from '../../../lib/edge/ingress-nginx';
 import { shippedConfig } from '../../helpers';
+import { findPromtool } from './promtool';
 
-const PROMTOOL = 'promtool';
 const context = new AppContext({ namespace: 'pembayaran', appName: 'pembayaran', environment: 'production', version: '1', podIdentity: { runAsUser: 1, runAsGroup: 1, fsGroup: 1 } });
 const thresholds = shippedConfig('production').observability.alerts;
 
@@ -40,9 +40,8 @@ const EDGES: EdgeCase[] = [
 
 function promtool(args: string[], cwd: string): string {
   try {
-    return execFileSync(PROMTOOL, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync(findPromtool(), args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err: any) {
-    if (err.code === 'ENOENT') throw new Error('promtool is not installed: apt-get install prometheus (Debian ships promtool in it)');
     throw new Error(`promtool ${args.join(' ')} failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
   }
 }

@@ -1,14 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { alertDefinitions } from '../../../lib/operations/alert-rules';
+import { alertDefinitions, alertPrefix } from '../../../lib/operations/alert-rules';
 import { ingressNginxRequestMetrics } from '../../../lib/edge/ingress-nginx';
 import { AppContext } from '../../../lib/core/app-context';
+import { secretKeysOf } from '../core/eso';
 import { EnvironmentConfig } from '../../../lib/config/types.generated';
 import { DEFAULT_RESOURCES, PORTS } from '../../../lib/core/defaults';
 import { imageRef } from '../../../lib/core/image';
 import { PembayaranStack } from '../../../lib/pembayaran-stack';
 import { promQlProblems } from '../../../lib/operations/promql';
-import { container, find, K8sObject, objectsOf, podSpecOf, ROOT, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, gateFindings } from '../../helpers';
+import { container, find, K8sObject, objectsOf, podSpecOf, rejectionsOf, ROOT, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, gateFindings, withChanges } from '../../helpers';
 
 const stackOf = (app: any, env: string): PembayaranStack => app.node.findChild(env).node.findChild('Pembayaran') as PembayaranStack;
 const withConfig = (env: string, change: (c: EnvironmentConfig) => void): EnvironmentConfig => {
@@ -98,7 +99,9 @@ describe.each(SHIPPED_ENVIRONMENTS)('observability of %s', (env) => {
       'PembayaranWebErrorRatioHigh', 'PembayaranWebLatencyHigh', 'PembayaranContainerCpuSaturated', 'PembayaranContainerMemorySaturated',
       'PembayaranPodRestartLoop', 'PembayaranQueueBacklog', 'PembayaranQueueNotDraining', 'PembayaranSchedulerNotRunning', 'PembayaranSchedulerFailing',
       'PembayaranMigrationFailed', 'PembayaranNotificationServiceDown', 'PembayaranWaGatewayDown', 'PembayaranWebDown', 'PembayaranQueueWorkersDown',
-      'PembayaranBackupTooOld', 'PembayaranBackupFailed',
+      'PembayaranBackupTooOld', 'PembayaranBackupFailed', 'PembayaranContainerCpuThrottled', 'PembayaranPhpFpmDown', 'PembayaranPhpFpmMaxChildrenReached',
+      'PembayaranPhpFpmListenQueue', 'PembayaranPhpFpmMetricsAbsent', 'PembayaranKubeStateMetricsAbsent', 'PembayaranCadvisorMetricsAbsent', 'PembayaranEdgeMetricsAbsent',
+      'PembayaranQueueMetricsDown',
     ]));
     expect(new Set(names).size).toBe(names.length);
     const rule = (name: string) => rulesOf(objects).find((r: any) => r.alert === name);
@@ -205,7 +208,7 @@ describe('PromQL structural check', () => {
       {
         edge: ingressNginxRequestMetrics('ns', 'namespace', ['app-web', 'app-web-webhooks']),
         deployments: [{ alert: 'X', names: ['a', 'b.c'], title: 'x', severity: 'warning', runbook: 'r' }],
-        queueKeys: ['app_database_queues:a.b'],
+        queues: { keys: ['app_database_queues:a.b'], database: 0, exporterContainer: 'redis-exporter' },
         schedulerCronJob: 's',
         migrationJob: 'm',
         backupCronJob: 'b',
@@ -213,15 +216,15 @@ describe('PromQL structural check', () => {
       shippedConfig('production').observability.alerts,
     );
     for (const a of alerts) expect([a.alert, promQlProblems(a.expr)]).toEqual([a.alert, []]);
-    expect(alerts.find((a) => a.alert === 'PembayaranQueueBacklog')!.expr).toContain('key=~"app_database_queues:a\\\\.b"');
-    expect(alerts.find((a) => a.alert === 'X')!.expr).toContain('deployment=~"a|b\\\\.c"');
+    expect(alerts.find((a) => a.alert === 'AppQueueBacklog')!.expr).toContain('key=~"app_database_queues:a\\\\.b"');
+    expect(alerts.find((a) => a.alert === 'AppX')!.expr).toContain('deployment=~"a|b\\\\.c"');
   });
 });
 
 describe('Sentry', () => {
   const objects = shippedObjects('production');
   test('the Laravel secret carries SENTRY_LARAVEL_DSN and the FastAPI secret SENTRY_DSN by default', () => {
-    const keys = (name: string) => find(objects, 'ExternalSecret', name).spec.data.map((d: any) => d.secretKey);
+    const keys = (name: string) => secretKeysOf(find(objects, 'ExternalSecret', name));
     expect(keys('pembayaran-laravel')).toContain('SENTRY_LARAVEL_DSN');
     expect(keys('pembayaran-fastapi')).toContain('SENTRY_DSN');
   });
@@ -235,4 +238,134 @@ describe('Sentry', () => {
 test('docs/operations.md lists every alert in its table', () => {
   const doc = fs.readFileSync(path.join(ROOT, 'docs', 'operations.md'), 'utf8');
   for (const rule of rulesOf(shippedObjects('production'))) expect([rule.alert, doc.includes(`| ${rule.alert} |`)]).toEqual([rule.alert, true]);
+});
+
+describe('alert names derive from the app name', () => {
+  test.each([
+    ['pembayaran', 'Pembayaran'],
+    ['acme-pay', 'AcmePay'],
+    ['acmepay2', 'Acmepay2'],
+    ['9pay', 'App9pay'],
+  ])('%s gives the prefix %s', (appName, prefix) => {
+    expect(alertPrefix(appName)).toBe(prefix);
+  });
+
+  test('appName acmepay renames every alert and its own objects, and no alert keeps the Pembayaran prefix', () => {
+    const objects = objectsOf(withConfig('production', (c) => (c.appName = 'acme-pay')));
+    const rule = find(objects, 'PrometheusRule', 'acme-pay-alerts');
+    const names = rule.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
+    expect(names.length).toBeGreaterThan(20);
+    for (const name of names) expect(name).toMatch(/^AcmePay[A-Z]/);
+    expect(names).toContain('AcmePayWebDown');
+    expect(rule.spec.groups.map((g: any) => g.name)).toEqual(['acme-pay-production.alerts']);
+    expect(JSON.stringify(rule)).not.toContain('Pembayaran');
+  });
+});
+
+describe('the Observability rule-set API', () => {
+  const config = shippedConfig('production');
+  const custom = (alert: string) => ({
+    alert,
+    expr: 'sum(rate(payments_failed_total{namespace="pembayaran"}[5m])) > 1',
+    for: '10m',
+    severity: 'critical' as const,
+    summary: 'Payments fail',
+    description: 'More than one failed payment per second.',
+    runbook: 'Check the payment provider status page.',
+  });
+  const observabilityOf = (app: any) => stackOf(app, 'production').observability!;
+
+  test('addAlert puts an alert with the app prefix into the built-in set, next to the built-in alerts', () => {
+    const objects = objectsOf(config, (app) => {
+      const o = observabilityOf(app);
+      o.addAlert(custom(o.alertName('PaymentsFailing')));
+    });
+    const rules = rulesOf(objects);
+    const added = rules.find((r: any) => r.alert === 'PembayaranPaymentsFailing');
+    expect(added).toMatchObject({ for: '10m', labels: { severity: 'critical', environment: 'production' }, annotations: { summary: 'Payments fail', description: 'More than one failed payment per second.\nRunbook: Check the payment provider status page.' } });
+    expect(rules.map((r: any) => r.alert)).toContain('PembayaranWebDown');
+    expect(objects.filter((o) => o.kind === 'PrometheusRule')).toHaveLength(1);
+  });
+
+  test('a built-in alert name cannot be added again, to the built-in set or to another set', () => {
+    objectsOf(config, (app) => {
+      const o = observabilityOf(app);
+      expect(() => o.addAlert(custom('PembayaranWebDown'))).toThrow('alert PembayaranWebDown is already defined in PrometheusRule pembayaran-alerts: choose another name');
+      expect(() => o.addRuleSet('payments').addAlert(custom('PembayaranQueueBacklog'))).toThrow('already defined in PrometheusRule pembayaran-alerts');
+    });
+  });
+
+  test('a second rule set has its own object and group name, the monitor labels, and no built-in alert', () => {
+    const objects = objectsOf(config, (app) => {
+      const o = observabilityOf(app);
+      const payments = o.addRuleSet('payments');
+      payments.addAlert(custom(o.alertName('PaymentsFailing')));
+      expect(() => o.addAlert(custom('PembayaranPaymentsFailing'))).toThrow('already defined in PrometheusRule pembayaran-payments-alerts');
+    });
+    const rules = objects.filter((o) => o.kind === 'PrometheusRule');
+    expect(rules.map((r) => r.metadata.name).sort()).toEqual(['pembayaran-alerts', 'pembayaran-payments-alerts']);
+    const second = find(objects, 'PrometheusRule', 'pembayaran-payments-alerts');
+    expect(second.spec.groups.map((g: any) => g.name)).toEqual(['pembayaran-production.payments']);
+    expect(second.spec.groups[0].rules.map((r: any) => r.alert)).toEqual(['PembayaranPaymentsFailing']);
+    expect(second.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('1');
+    const groups = rules.flatMap((r) => r.spec.groups.map((g: any) => g.name));
+    expect(new Set(groups).size).toBe(groups.length);
+    expect(gateFindings('production', objects)).toEqual([]);
+  });
+
+  test('rule set names that would collide or are not DNS labels are refused', () => {
+    objectsOf(config, (app) => {
+      const o = observabilityOf(app);
+      o.addRuleSet('payments');
+      expect(() => o.addRuleSet('payments')).toThrow('rule set "payments" already exists');
+      expect(() => o.addRuleSet('alerts')).toThrow('is the built-in one');
+      expect(() => o.addRuleSet('Payments!')).toThrow('is not a DNS label');
+    });
+  });
+
+  test('invalid alert names and durations are refused', () => {
+    objectsOf(config, (app) => {
+      const o = observabilityOf(app);
+      expect(() => o.addAlert(custom('Payments-Failing'))).toThrow('not a valid Prometheus alert name');
+      expect(() => o.addAlert({ ...custom('PembayaranX'), for: 'ten minutes' })).toThrow('is not a Prometheus duration');
+    });
+  });
+
+  test('a name that a later worker pool makes a built-in alert collides at synthesis', () => {
+    expect(() =>
+      objectsOf(withConfig('production', (c) => (c.workers = [])), (app) => {
+        const o = observabilityOf(app);
+        o.addAlert(custom('PembayaranQueueWorkersDown'));
+        stackOf(app, 'production').addWorkerPool({ ...config.workers[0] });
+      }),
+    ).toThrow('alert PembayaranQueueWorkersDown is already defined in PrometheusRule pembayaran-alerts');
+  });
+
+  test('without alerts enabled addAlert says what to do', () => {
+    objectsOf(withConfig('production', (c) => (c.observability.alerts.enabled = false)), (app) => {
+      expect(() => observabilityOf(app).addAlert(custom('PembayaranX'))).toThrow('observability.alerts.enabled is false');
+    });
+  });
+});
+
+describe('the Redis database of the queues reaches Laravel, the exporter, the alerts and KEDA', () => {
+  const objects = objectsOf(withConfig('production', (c) => (c.redis.database = 3)));
+  test('REDIS_DB, exporter keys, alert matcher and KEDA databaseIndex all say 3', () => {
+    expect(find(objects, 'ConfigMap', 'pembayaran-laravel').data.REDIS_DB).toBe('3');
+    const exporter = container(podSpecOf(find(objects, 'Deployment', 'pembayaran-queue-metrics')), 'redis-exporter');
+    const keys = exporter.env.find((e: any) => e.name === 'REDIS_EXPORTER_CHECK_SINGLE_KEYS').value.split(',');
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(key).toMatch(/^db3=/);
+    expect(rulesOf(objects).find((r: any) => r.alert === 'PembayaranQueueBacklog').expr).toContain('db="db3"');
+    for (const trigger of find(objects, 'ScaledObject', 'pembayaran-worker-default').spec.triggers) expect(trigger.metadata.databaseIndex).toBe('3');
+  });
+  test('the default is database 0 everywhere', () => {
+    const shipped = shippedObjects('production');
+    expect(find(shipped, 'ConfigMap', 'pembayaran-laravel').data.REDIS_DB).toBe('0');
+    expect(rulesOf(shipped).find((r: any) => r.alert === 'PembayaranQueueBacklog').expr).toContain('db="db0"');
+  });
+  test('laravel.env.REDIS_DB is refused: the exporter and KEDA would read another database', () => {
+    const problems = rejectionsOf('config/production.yaml', withChanges('production', (doc) => (doc.laravel.env = { REDIS_DB: '2' })));
+    expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([expect.stringContaining('laravel.env.REDIS_DB: sets the Redis database')]);
+  });
 });

@@ -61,6 +61,17 @@ export interface ServerSpec {
   readonly stopSignal?: NodeJS.Signals;
 }
 
+/**
+ * The keys of the Secret an ExternalSecret makes: its `data` entries, and its template's keys (with the
+ * default mergePolicy Replace, only those when `dataFrom` extracts a whole remote key).
+ */
+export function externalSecretKeys(externalSecret: any): string[] {
+  const template = Object.keys(externalSecret.spec.target?.template?.data ?? {});
+  const data = (externalSecret.spec.data ?? []).map((d: any) => d.secretKey);
+  const replace = (externalSecret.spec.target?.template?.mergePolicy ?? 'Replace') === 'Replace';
+  return [...new Set(template.length && replace ? template : [...data, ...template])].sort();
+}
+
 /** A valid Laravel key, random per cluster. */
 const madeUpAppKey = () => `base64:${crypto.randomBytes(32).toString('base64')}`;
 
@@ -108,8 +119,8 @@ export class Cluster {
       if (o.kind === 'ExternalSecret') {
         const name = o.spec.target?.name ?? o.metadata.name;
         const values: Record<string, string> = { ...this.secrets.get(name) };
-        for (const d of o.spec.data ?? []) {
-          values[d.secretKey] ??= d.secretKey === 'APP_KEY' ? madeUpAppKey() : `made-up-${d.secretKey.toLowerCase().replace(/_/g, '-')}`;
+        for (const key of externalSecretKeys(o)) {
+          values[key] ??= key === 'APP_KEY' ? madeUpAppKey() : `made-up-${key.toLowerCase().replace(/_/g, '-')}`;
         }
         this.secrets.set(name, values);
       }

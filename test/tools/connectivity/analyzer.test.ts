@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../../tools/k8s/manifests';
 import { ConnectivityModel, ContainerPort, describeVerdict, Endpoint, PodEndpoint, Protocol } from '../../../tools/connectivity/analyzer';
-import { cidrContains, parseCidr, parseIp } from '../../../tools/connectivity/ip';
+import { cidrContains, parseCidr, parseIp } from '../../../lib/network/ip';
 
 const NS = 'app';
 

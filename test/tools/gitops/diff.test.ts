@@ -113,7 +113,7 @@ describe('diff against a checkout', () => {
   test('a config folder without environments is trouble, not "remove everything"', () => {
     const r = run([publishedCheckout(), '--config-dir', tmpDir('gitops-no-config-')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^diff failed: no environment files \(\*\.yaml\) in /);
+    expect(r.stderr).toMatch(/: no environment files \(\*\.yaml, \*\.yml\) in .*; refusing to synthesize nothing/);
   });
 
   test('an invalid config: exit 2 with the config problem', () => {

@@ -59,6 +59,13 @@ export function unsetPath(obj: any, p: string): void {
   delete cur[keys[keys.length - 1]];
 }
 
+/** `{ repeat: "x", times: n }` in a fixture stands for a string of n copies (a value too large to write out). */
+function expand(value: unknown): unknown {
+  const v = value as { repeat?: unknown; times?: unknown };
+  if (v && typeof v === 'object' && typeof v.repeat === 'string' && typeof v.times === 'number') return v.repeat.repeat(v.times);
+  return value;
+}
+
 /** The hardened set with the fixture's mutations applied. */
 export function applyFixture(fixture: FailingFixture): Manifest[] {
   let manifests = hardened();
@@ -67,7 +74,7 @@ export function applyFixture(fixture: FailingFixture): Manifest[] {
     if (!m) throw new Error(`${fixture.name}: no hardened object in ${file}`);
     return m.object;
   };
-  for (const [file, paths] of Object.entries(fixture.set ?? {})) for (const [p, v] of Object.entries(paths)) setPath(byFile(file), p, v);
+  for (const [file, paths] of Object.entries(fixture.set ?? {})) for (const [p, v] of Object.entries(paths)) setPath(byFile(file), p, expand(v));
   for (const [file, paths] of Object.entries(fixture.unset ?? {})) for (const p of paths) unsetPath(byFile(file), p);
   for (const [file, object] of Object.entries(fixture.add ?? {})) manifests.push({ file, object: object as Manifest['object'] });
   for (const file of fixture.remove ?? []) manifests = manifests.filter((m) => m.file !== file);

@@ -17,7 +17,7 @@ describe('failing fixtures', () => {
     expect(findings.map((f) => f.message)).toEqual(expect.arrayContaining([expect.stringContaining(fixture.message)]));
   });
 
-  test('every pod security and production policy rule has a failing fixture', () => {
+  test('every pod security, production policy and API rule has a failing fixture', () => {
     const covered = new Set(fixtures.map((f) => f.rule));
     const missing = Object.keys(RULES).filter((r) => !r.startsWith('schema/') && !covered.has(r));
     expect(missing).toEqual([]);
@@ -25,7 +25,7 @@ describe('failing fixtures', () => {
 
   test('every rule has a one-line reason', () => {
     for (const [id, reason] of Object.entries(RULES)) {
-      expect(id).toMatch(/^(schema|pss\/(baseline|restricted)|policy)\/[a-z-]+$/);
+      expect(id).toMatch(/^(schema|pss\/(baseline|restricted)|policy|api)\/[a-z-]+$/);
       expect(reason).not.toContain('\n');
       expect(reason.length).toBeGreaterThan(20);
     }

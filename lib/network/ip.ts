@@ -40,6 +40,43 @@ export function parseCidr(text: string): Cidr | undefined {
   return { family: ip.family, network: ip.value & mask(ip.family, prefix), prefix };
 }
 
+/**
+ * Why `text` is not a CIDR Kubernetes and every reader take the same way, or undefined: dotted decimal
+ * without leading zeros (`010.020.000.000/24` is octal to some parsers and decimal to others, which
+ * Kubernetes' strict validation refuses), a prefix within the family, and no host bits set
+ * (`10.20.0.5/24` names the network 10.20.0.0/24 and is almost always a typo).
+ */
+export function cidrProblem(text: string, family?: 4 | 6): string | undefined {
+  const [addr, prefixText, extra] = text.split('/');
+  if (extra !== undefined || prefixText === undefined) return 'expected address/prefix, e.g. 10.20.0.0/16';
+  if (/^\d+(\.\d+){3}$/.test(addr) && addr.split('.').some((o) => o.length > 1 && o.startsWith('0'))) return 'octets must not have leading zeros';
+  const ip = parseIp(addr);
+  if (!ip) return `${JSON.stringify(addr)} is not an IPv4 or IPv6 address`;
+  if (family && ip.family !== family) return `expected an IPv${family} CIDR`;
+  if (!/^(0|[1-9]\d{0,2})$/.test(prefixText) || Number(prefixText) > BITS[ip.family]) return `prefix must be 0 to ${BITS[ip.family]}, without leading zeros`;
+  const cidr = parseCidr(text)!;
+  if (cidr.network !== ip.value) return `host bits are set; the network is ${formatIp(cidr.family, cidr.network)}/${cidr.prefix}`;
+  return undefined;
+}
+
+/** Why `text` is not an IP address or a CIDR, or undefined. */
+export function addressOrCidrProblem(text: string): string | undefined {
+  if (text.includes('/')) return cidrProblem(text);
+  if (/^\d+(\.\d+){3}$/.test(text) && text.split('.').some((o) => o.length > 1 && o.startsWith('0'))) return 'octets must not have leading zeros';
+  return parseIp(text) ? undefined : 'is not an IPv4 or IPv6 address or CIDR';
+}
+
+/** Whether `inner` is a strict subset of `outer` (what NetworkPolicy validation asks of `except`). */
+export function isStrictSubnet(inner: Cidr, outer: Cidr): boolean {
+  return inner.family === outer.family && inner.prefix > outer.prefix && cidrContains(outer, { family: inner.family, value: inner.network });
+}
+
+function formatIp(family: 4 | 6, value: bigint): string {
+  if (family === 4) return [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
+  const groups = Array.from({ length: 8 }, (_, i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
+  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}
+
 export function cidrContains(cidr: Cidr, ip: IpAddress): boolean {
   return cidr.family === ip.family && (ip.value & mask(ip.family, cidr.prefix)) === cidr.network;
 }
