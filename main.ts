@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Wiring only: arguments → synthesize (load and validate config, build charts, render, gate, write).
 import * as path from 'path';
-import { ConfigError, displayPath } from './lib/config/load';
+import { ConfigError, displayPath, formatProblem } from './lib/config/load';
 import { GateError, synthesize } from './tools/synth/synthesize';
 import { OutputError } from './tools/synth/write';
 
@@ -54,6 +54,7 @@ try {
       validate: args.validate,
       onRecovery: (r) => console.error(`${displayPath(args.outdir)}/: ${r.action} the write of an earlier, interrupted synth`),
     });
+    for (const warning of result.warnings) console.error(`warning: ${formatProblem(warning)}`);
     console.log(`synthesized ${result.environments.join(', ')} into ${path.relative(process.cwd(), args.outdir) || '.'}/ (${result.files.size} files)`);
   }
 } catch (err) {

@@ -81,7 +81,7 @@ export class ArgoCdChart extends Chart {
     const configs = environments.map((e) => e.config);
     const first = configs[0];
     // Kinds and namespaces are read from the constructs, not their rendering: resolving every object here
-    // would synthesize each environment again. Only the few Ingresses are rendered, for their TLS Secrets.
+    // would synthesize each environment again. Only the few Ingresses and Gateways are rendered, for their TLS Secrets.
     const objects = () => environments.flatMap((e) => e.chart.node.findAll().filter(ApiObject.isApiObject));
     new AppProject(this, `Project-${name}`, {
       metadata: {
@@ -103,7 +103,7 @@ export class ArgoCdChart extends Chart {
         orphanedResources: {
           warn: true,
           // Objects that live in the namespaces without being in git and without an owner reference.
-          ignore: Lazy.any({ produce: () => orphanIgnores(objects().filter((o) => o.kind === 'Ingress').map((o) => o.toJson())) }),
+          ignore: Lazy.any({ produce: () => orphanIgnores(objects().filter((o) => TLS_OWNER_KINDS.includes(o.kind)).map((o) => o.toJson())) }),
         },
       },
     });
@@ -173,10 +173,18 @@ export function groupKinds(objects: readonly RenderedObject[]): GroupKind[] {
   return uniqueBy(kinds, (k) => `${k.group}/${k.kind}`).sort((a, b) => compare(a.group, b.group) || compare(a.kind, b.kind));
 }
 
-/** Secrets cert-manager creates for the Ingresses, and the CA bundle Kubernetes puts in every namespace. */
-function orphanIgnores(ingresses: readonly RenderedObject[]): { group: string; kind: string; name: string }[] {
-  const tlsSecrets = ingresses
-    .flatMap((o) => (o.spec?.tls ?? []).map((t: { secretName?: string }) => t.secretName))
+/** Kinds whose TLS Secrets cert-manager creates in the namespace (without an owner reference). */
+const TLS_OWNER_KINDS = ['Ingress', 'Gateway'];
+
+/** Secrets cert-manager creates for the Ingresses and Gateways, and the CA bundle Kubernetes puts in every namespace. */
+function orphanIgnores(owners: readonly RenderedObject[]): { group: string; kind: string; name: string }[] {
+  const tlsSecrets = owners
+    .flatMap((o) => [
+      ...(o.spec?.tls ?? []).map((t: { secretName?: string }) => t.secretName),
+      ...(o.spec?.listeners ?? []).flatMap((l: { tls?: { certificateRefs?: { kind?: string; name?: string }[] } }) =>
+        (l.tls?.certificateRefs ?? []).filter((ref) => (ref.kind ?? 'Secret') === 'Secret').map((ref) => ref.name),
+      ),
+    ])
     .filter((name): name is string => typeof name === 'string');
   return [
     { group: '', kind: 'ConfigMap', name: 'kube-root-ca.crt' },

@@ -33,6 +33,9 @@ secrets:
   remoteKey: pembayaran/production-dr
 web:
   replicas: 2
+  edge:
+    gateway:
+      parentRefs: [{ name: public, namespace: gateway-system, sectionName: https }]
 workers:
   - name: default
     queues: [payments, default]

@@ -9,6 +9,8 @@ import { imageVersion } from './core/image';
 import { LaravelRuntime } from './laravel/laravel-runtime';
 import { LaravelSettings, serviceUrl } from './laravel/laravel-settings';
 import { LaravelWeb, WEB_COMPONENT } from './laravel/laravel-web';
+import { defaultTlsSecretName, edgeRoutes } from './edge/edge-routes';
+import { WebEdge } from './edge/web-edge';
 import { AppNamespace } from './core/namespace';
 import { NetworkPolicies } from './network/network-policies';
 import { Observability, phpFpmBusyProcessesQuery } from './operations/observability';
@@ -33,6 +35,8 @@ export class PembayaranStack extends Construct {
   public readonly settings: LaravelSettings;
   public readonly runtime: LaravelRuntime;
   public readonly web: LaravelWeb;
+  /** The public edge in front of the web Service (Gateway API or Ingress). */
+  public readonly edge: WebEdge;
   public readonly workers: QueueWorkerPool[] = [];
   public readonly scheduler: LaravelScheduler;
   public readonly migration: DatabaseMigration;
@@ -113,15 +117,10 @@ export class PembayaranStack extends Construct {
       },
       maxUnavailable: web.maxUnavailable,
       trustedProxies: config.laravel.trustedProxies,
-      ingress: {
-        host: config.laravel.host,
-        className: web.ingress.className,
-        clusterIssuer: web.ingress.clusterIssuer,
-        tlsSecretName: web.ingress.tlsSecretName ?? context.name('tls'),
-        rateLimitRps: web.ingress.rateLimitRps,
-        annotations: web.ingress.annotations,
-      },
+      readinessHost: config.laravel.host,
     });
+
+    this.edge = this.addEdge();
 
     config.workers.forEach((pool) => this.addWorkerPool(pool));
 
@@ -183,6 +182,7 @@ export class PembayaranStack extends Construct {
       redis: { port: config.redis.port, peers: config.redis.peers },
       objectStorage: { port: config.objectStorage.port, peers: config.objectStorage.peers },
       waGatewayFromLaravel: config.waGateway.allowFromLaravel,
+      edge: this.edge,
     });
 
     const backup = config.backup;
@@ -248,8 +248,56 @@ export class PembayaranStack extends Construct {
         backup: this.backup,
         restoreCheck: this.restoreCheck,
         networkPolicies: this.networkPolicies,
+        edge: this.edge,
       });
     }
+  }
+
+  /** The edge from `web.edge`, routing to the web Service with the edge timeout of its request-timeout chain. */
+  private addEdge(): WebEdge {
+    const { config, context } = this;
+    const edge = config.web.edge;
+    const timeoutSeconds = this.web.requestTimeouts.edge;
+    const hosts = (edge.hosts ?? [{ hostname: config.laravel.host }]).map((h) => ({
+      hostname: h.hostname,
+      tlsSecretName: h.tlsSecretName ?? defaultTlsSecretName(config.appName, h.hostname, config.laravel.host),
+    }));
+    const dataPlane = config.networkPolicy.gatewayDataPlane;
+    return new WebEdge(this, 'Edge', {
+      context,
+      kind: edge.kind,
+      backend: { serviceName: this.web.service.name, port: this.web.service.port, portName: this.web.service.portName },
+      hosts,
+      routes: edgeRoutes({
+        baseName: this.web.deploymentName,
+        rateLimitRps: edge.rateLimitRps,
+        timeoutSeconds,
+        webhookPaths: edge.webhookPaths,
+        webhookRateLimitRps: edge.webhookRateLimitRps,
+        webhookTimeoutSeconds: edge.webhookTimeoutSeconds ?? timeoutSeconds,
+        operatorPaths: edge.operatorPaths,
+        operatorAllowedCidrs: edge.operatorAllowedCidrs,
+      }),
+      clientMaxBodySize: config.web.clientMaxBodySize,
+      clusterIssuer: edge.tls.clusterIssuer,
+      acmeChallenge: edge.tls.acmeChallenge,
+      gateway: {
+        implementation: edge.implementation,
+        parentRefs: edge.gateway.parentRefs,
+        create: edge.gateway.create,
+        className: edge.gateway.className,
+        xffTrustedHops: edge.gateway.xffTrustedHops,
+        dataPlane: dataPlane.namespace !== undefined || dataPlane.podLabels !== undefined ? dataPlane : undefined,
+      },
+      ingress: {
+        controller: edge.ingress.controller,
+        className: edge.ingress.className,
+        annotations: edge.ingress.annotations,
+        webhookAnnotations: edge.ingress.webhookAnnotations,
+        operatorAnnotations: edge.ingress.operatorAnnotations,
+        controllerPods: { namespace: config.networkPolicy.ingressController.namespace, podLabels: config.networkPolicy.ingressController.podLabels },
+      },
+    });
   }
 
   /** Bucket of the dumps: `backup.bucket`, else a bucket of their own next to the uploads bucket. */

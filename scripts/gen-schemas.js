@@ -194,6 +194,19 @@ function readProvenance(file) {
   return { repository: row('repository'), tag: row('tag / commit'), commit: row('commit'), path: row('path'), paths: row('upstream paths'), license: row('license') };
 }
 
+/**
+ * Provenance of a CRD folder without its own PROVENANCE.md, from its row in the crds/PROVENANCE.md table
+ * (| folder | project | tag | kinds |): the gateway-api and envoy-gateway folders are described there only.
+ */
+function readFolderRow(file, dir) {
+  const text = fs.readFileSync(file, 'utf8');
+  const row = text.split('\n').find((line) => line.startsWith(`| ${dir}/ |`));
+  if (!row) throw new Error(`gen-schemas: ${dir}/ has no PROVENANCE.md and no row in ${file}`);
+  const [, , project, tag, kinds] = row.split('|').map((c) => c.trim());
+  const paths = (/`([^`]+)`/.exec(kinds) || [])[1] || kinds;
+  return { repository: `https://github.com/${project}`, tag: tag.replace(/`/g, ''), commit: '', path: '', paths, license: 'not stated in the reference' };
+}
+
 function writeJson(file, value) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${JSON.stringify(value)}\n`);
@@ -240,7 +253,9 @@ const unserved = {};
 for (const dir of fs.readdirSync(crdRoot).sort()) {
   const folder = path.join(crdRoot, dir);
   if (!fs.statSync(folder).isDirectory()) continue;
-  const provenance = readProvenance(path.join(folder, 'PROVENANCE.md'));
+  const provenance = fs.existsSync(path.join(folder, 'PROVENANCE.md'))
+    ? readProvenance(path.join(folder, 'PROVENANCE.md'))
+    : readFolderRow(path.join(crdRoot, 'PROVENANCE.md'), dir);
   for (const file of fs.readdirSync(folder).filter((f) => /\.ya?ml$/.test(f)).sort()) {
     const full = path.join(folder, file);
     crdSources.push({ dir, file, sha: sha256(full), provenance });

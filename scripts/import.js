@@ -27,6 +27,13 @@ const groups = {
     'prometheus-operator/monitoring.coreos.com_prometheusrules.yaml',
   ],
   'keda': ['keda/keda.sh_scaledobjects.yaml', 'keda/keda.sh_triggerauthentications.yaml'],
+  // The web edge: Gateway API (standard channel) and Envoy Gateway's policies (lib/edge/).
+  'gateway-api': ['gateway-api/gateway.networking.k8s.io_gateways.yaml', 'gateway-api/gateway.networking.k8s.io_httproutes.yaml'],
+  'envoy-gateway': [
+    'envoy-gateway/gateway.envoyproxy.io_backendtrafficpolicies.yaml',
+    'envoy-gateway/gateway.envoyproxy.io_securitypolicies.yaml',
+    'envoy-gateway/gateway.envoyproxy.io_clienttrafficpolicies.yaml',
+  ],
 };
 const tmp = fs.mkdtempSync(path.join(require('os').tmpdir(), 'crds-'));
 const crdSpecs = Object.entries(groups).map(([name, files]) => {

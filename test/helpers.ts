@@ -93,6 +93,52 @@ export function ingressBackends(objects: readonly K8sObject[]): string[] {
     ]);
 }
 
+/** The Services (and ports) the edge sends requests to: HTTPRoute backendRefs and Ingress backends. */
+export function edgeBackends(objects: readonly K8sObject[]): { name: string; port: number | string }[] {
+  return objects.flatMap((o) => {
+    if (o.kind === 'HTTPRoute') return (o.spec.rules ?? []).flatMap((r: any) => (r.backendRefs ?? []).map((b: any) => ({ name: b.name, port: b.port })));
+    if (o.kind === 'Ingress') {
+      return (o.spec.rules ?? []).flatMap((r: any) => (r.http?.paths ?? []).map((p: any) => ({ name: p.backend.service.name, port: p.backend.service.port.number ?? p.backend.service.port.name })));
+    }
+    return [];
+  });
+}
+
+/** The edge's request timeout of every route that reaches the web Service: HTTPRoute rules, ingress-nginx annotations. */
+export function edgeTimeouts(objects: readonly K8sObject[]): { route: string; seconds: number }[] {
+  return objects.flatMap((o) => {
+    if (o.kind === 'HTTPRoute') {
+      return (o.spec.rules ?? [])
+        .filter((r: any) => (r.backendRefs ?? []).length > 0)
+        .map((r: any) => ({ route: o.metadata.name, seconds: parseSeconds(r.timeouts?.request) }));
+    }
+    if (o.kind === 'Ingress') return [{ route: o.metadata.name, seconds: Number(o.metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-read-timeout']) }];
+    return [];
+  });
+}
+
+function parseSeconds(duration: string | undefined): number {
+  const m = /^(\d+)s$/.exec(duration ?? '');
+  if (!m) throw new Error(`not a duration in seconds: ${duration}`);
+  return Number(m[1]);
+}
+
+/**
+ * A shipped environment with its edge switched to an Ingress (the ingress-nginx profile, same hosts, paths
+ * and limits), so that every edge test runs for both kinds.
+ */
+export function withIngressEdge(name: string, change?: (doc: any) => void): EnvironmentConfig {
+  return parseEnvironment(
+    `config/${name}.yaml`,
+    withChanges(name, (d) => {
+      delete d.web.edge.gateway;
+      delete d.web.edge.implementation;
+      d.web.edge.kind = 'ingress';
+      change?.(d);
+    }),
+  );
+}
+
 /** The built synth command, as `npm run synth` runs it. */
 export const SYNTH_CLI = path.join(ROOT, 'build/main.js');
 

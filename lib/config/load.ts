@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ErrorObject } from 'ajv';
 import { environmentChecks } from './environments';
+import { legacyKeysOf, migrateLegacyKeys } from './legacy-keys';
 import { formatKeyPath, showValue } from './messages';
 import { entryKind, InputError, loadYamlDocument, MAX_CONFIG_BYTES, readRegularFile } from './safe-input';
 import { checkSemantics } from './semantics';
@@ -39,8 +40,11 @@ export function displayPath(file: string): string {
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
-/** Parses and validates one environment file; throws ConfigError listing every problem. */
-export function loadEnvironment(file: string): EnvironmentConfig {
+/**
+ * Parses and validates one environment file; throws ConfigError listing every problem. Keys of earlier
+ * versions that are still read add a warning (what to write instead) to `warnings`.
+ */
+export function loadEnvironment(file: string, warnings: ConfigProblem[] = []): EnvironmentConfig {
   const display = displayPath(file);
   let text: string;
   try {
@@ -49,11 +53,11 @@ export function loadEnvironment(file: string): EnvironmentConfig {
     if (err instanceof InputError) throw new ConfigError([{ file: display, path: '', message: err.message }]);
     throw err;
   }
-  return parseEnvironment(display, text);
+  return parseEnvironment(display, text, warnings);
 }
 
 /** Validates config text already read; `file` names it in messages. */
-export function parseEnvironment(file: string, text: string): EnvironmentConfig {
+export function parseEnvironment(file: string, text: string, warnings: ConfigProblem[] = []): EnvironmentConfig {
   if (text.length > MAX_CONFIG_BYTES) {
     throw new ConfigError([{ file, path: '', message: `is ${text.length} characters; the limit is ${MAX_CONFIG_BYTES} bytes (1 MiB)` }]);
   }
@@ -67,12 +71,16 @@ export function parseEnvironment(file: string, text: string): EnvironmentConfig 
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     throw new ConfigError([{ file, path: '', message: `expected a mapping of settings at the top level (got ${document === undefined ? 'an empty file' : showValue(document)})` }]);
   }
+  // What the file itself says about legacy keys, before validation fills the defaults into it.
+  const legacy = legacyKeysOf(document);
   const validate = validateSchema as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
   if (!validate(document)) {
     throw new ConfigError(schemaProblems(file, document, validate.errors ?? []));
   }
   const config = document as EnvironmentConfig;
-  const problems = checkSemantics(config).map((p) => ({ file, ...p }));
+  const migrated = migrateLegacyKeys(config, legacy);
+  warnings.push(...migrated.warnings.map((p) => ({ file, ...p })));
+  const problems = [...migrated.problems, ...checkSemantics(config)].map((p) => ({ file, ...p }));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -87,12 +95,12 @@ export interface LoadedEnvironment {
  * Loads several environments and checks them against each other (names, namespaces, Argo CD
  * Applications and folders must not collide); every problem of every file is reported at once.
  */
-export function loadEnvironmentFiles(files: readonly string[]): LoadedEnvironment[] {
+export function loadEnvironmentFiles(files: readonly string[], warnings: ConfigProblem[] = []): LoadedEnvironment[] {
   const problems: ConfigProblem[] = [];
   const loaded: LoadedEnvironment[] = [];
   for (const file of files) {
     try {
-      loaded.push({ file: displayPath(file), config: loadEnvironment(file) });
+      loaded.push({ file: displayPath(file), config: loadEnvironment(file, warnings) });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       problems.push(...err.problems);
@@ -105,9 +113,9 @@ export function loadEnvironmentFiles(files: readonly string[]): LoadedEnvironmen
   return loaded;
 }
 
-/** Loads several environments and checks that they do not collide. */
-export function loadEnvironments(files: readonly string[]): EnvironmentConfig[] {
-  return loadEnvironmentFiles(files).map((e) => e.config);
+/** Loads several environments and checks that they do not collide; warnings go to `warnings`. */
+export function loadEnvironments(files: readonly string[], warnings: ConfigProblem[] = []): EnvironmentConfig[] {
+  return loadEnvironmentFiles(files, warnings).map((e) => e.config);
 }
 
 /**

@@ -2,9 +2,10 @@ import { kubernetesValueProblems } from './kubernetes-values';
 import { showValue } from './messages';
 import { scanSecrets } from './secret-scan';
 import { EnvironmentConfig, Image } from './types.generated';
+import { INGRESS_CONTROLLERS } from '../edge/ingress-controller';
+import { requestTimeoutChain } from '../laravel/request-timeouts';
 import { valuesOf } from './walk';
 import { DEFAULT_RESOURCES } from '../core/defaults';
-import { requestTimeoutChain } from '../laravel/request-timeouts';
 import { NGINX_REQUEST_MEMORY_KIB, nginxMaxActiveRequests, nginxWorkerProcesses } from '../laravel/web-server-config';
 
 /** Ingress annotations that set the edge's backend timeouts (ingress-nginx). */
@@ -92,15 +93,23 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
   if (web.maxUnavailable >= web.replicas && production) {
     add('web.maxUnavailable', `is ${web.maxUnavailable} with ${web.replicas} replicas; a drain could take the whole site down: raise web.replicas`);
   }
-  // The request-timeout chain: an annotation may replace the edge's timeout, but never below nginx's.
+  // The request-timeout chain: an Ingress annotation may replace the edge's timeout, but never below nginx's.
   const chain = requestTimeoutChain(web.requestTimeoutSeconds);
-  for (const name of EDGE_TIMEOUT_ANNOTATIONS) {
-    const value = web.ingress.annotations[name];
-    if (value !== undefined && !(Number(value) > chain.nginx)) {
-      add(
-        `web.ingress.annotations.${name}`,
-        `is "${value}"; the edge must wait longer than nginx (fastcgi_read_timeout ${chain.nginx} s, from web.requestTimeoutSeconds ${web.requestTimeoutSeconds}) or it cuts responses nginx is still sending: remove it (default ${chain.edge}) or set more than ${chain.nginx}`,
-      );
+  const annotationSets: Array<[string, Readonly<Record<string, string>> | undefined]> = [
+    ['web.ingress.annotations', web.ingress?.annotations],
+    ['web.edge.ingress.annotations', web.edge.ingress.annotations],
+    ['web.edge.ingress.webhookAnnotations', web.edge.ingress.webhookAnnotations],
+    ['web.edge.ingress.operatorAnnotations', web.edge.ingress.operatorAnnotations],
+  ];
+  for (const [path, annotations] of annotationSets) {
+    for (const name of EDGE_TIMEOUT_ANNOTATIONS) {
+      const value = annotations?.[name];
+      if (value !== undefined && !(Number(value) > chain.nginx)) {
+        add(
+          `${path}.${name}`,
+          `is "${value}"; the edge must wait longer than nginx (fastcgi_read_timeout ${chain.nginx} s, from web.requestTimeoutSeconds ${web.requestTimeoutSeconds}) or it cuts responses nginx is still sending: remove it (default ${chain.edge}) or set more than ${chain.nginx}`,
+        );
+      }
     }
   }
   // nginx's memory limit bounds the requests it holds at once; fewer than php-fpm can answer wastes the pool.
@@ -122,6 +131,12 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
   if (fpm.minSpareServers > fpm.maxSpareServers || fpm.startServers < fpm.minSpareServers || fpm.startServers > fpm.maxSpareServers || fpm.maxSpareServers > fpm.maxChildren) {
     add('web.phpFpm', 'php-fpm needs minSpareServers <= startServers <= maxSpareServers <= maxChildren');
   }
+
+  problems.push(...edgeProblems(config));
+  const dnsBlocks = config.networkPolicy.dns.ipBlocks;
+  dnsBlocks.forEach((cidr, i) => {
+    if (cidr.endsWith('/0')) add(`networkPolicy.dns.ipBlocks[${i}]`, `"${cidr}" opens port 53 to every address (a DNS tunnel out of the cluster); give the node-local cache's address, e.g. 169.254.20.10/32`);
+  });
 
   const backup = config.backup;
   if (backup.enabled) {
@@ -194,4 +209,127 @@ export function cronProblem(schedule: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Gateway API refuses these in PathPrefix values (CEL rules of the HTTPRoute CRD); Ingress controllers mishandle them. */
+const PATH_FORBIDDEN = ['//', '/./', '/../', '%2f', '%2F', '#'];
+
+/** The `web.edge` rules: hosts, the Gateway or Ingress settings of the chosen kind, paths, and the timeout order. */
+export function edgeProblems(config: EnvironmentConfig): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, message });
+  const edge = config.web.edge;
+
+  const hosts = edge.hosts ?? [{ hostname: config.laravel.host }];
+  const seenHosts = new Map<string, number>();
+  const seenSecrets = new Map<string, string>();
+  hosts.forEach((host, i) => {
+    if (seenHosts.has(host.hostname)) add(`web.edge.hosts[${i}].hostname`, `"${host.hostname}" is listed twice`);
+    seenHosts.set(host.hostname, i);
+    if (host.tlsSecretName !== undefined) {
+      const owner = seenSecrets.get(host.tlsSecretName);
+      if (owner) add(`web.edge.hosts[${i}].tlsSecretName`, `"${host.tlsSecretName}" is also the Secret of ${owner}; each host needs its own certificate Secret`);
+      seenSecrets.set(host.tlsSecretName, host.hostname);
+    }
+  });
+  if (!seenHosts.has(config.laravel.host)) {
+    add('web.edge.hosts', `does not list laravel.host (${config.laravel.host}); APP_URL and the readiness probe use it: add it`);
+  }
+
+  const gateway = edge.gateway;
+  const ingress = edge.ingress;
+  if (edge.kind === 'gateway') {
+    if (gateway.create) {
+      if (gateway.parentRefs.length > 0) add('web.edge.gateway.parentRefs', 'is set with create: true; the routes then attach to the Gateway the project creates: remove one of them');
+      if (!gateway.className) add('web.edge.gateway.className', 'is required with create: true: the GatewayClass of your Gateway API implementation');
+    } else {
+      if (gateway.parentRefs.length === 0) {
+        add(
+          'web.edge.gateway.parentRefs',
+          'is empty; web.edge.kind gateway (the default) needs the Gateway listener(s) to attach to (name, namespace, sectionName), ' +
+            'or create: true to emit a Gateway; set web.edge.kind: ingress to keep an Ingress',
+        );
+      } else if (!gateway.parentRefs.some((p) => p.listenerProtocol === 'HTTPS')) {
+        add('web.edge.gateway.parentRefs', 'names no HTTPS listener (listenerProtocol: HTTPS); the application is served over HTTPS only, plain HTTP listeners only redirect');
+      }
+      if (gateway.xffTrustedHops !== undefined) {
+        add('web.edge.gateway.xffTrustedHops', "configures the Gateway the project creates (create: true); a shared Gateway's owner sets it on theirs");
+      }
+    }
+    const byParent = new Map<string, number[]>();
+    gateway.parentRefs.forEach((p, i) => {
+      const key = `${p.namespace ?? config.namespace}/${p.name}`;
+      byParent.set(key, [...(byParent.get(key) ?? []), i]);
+    });
+    for (const [parent, indexes] of byParent) {
+      if (indexes.length < 2) continue;
+      const sections = new Set<string>();
+      for (const i of indexes) {
+        const section = gateway.parentRefs[i].sectionName;
+        if (section === undefined) add(`web.edge.gateway.parentRefs[${i}].sectionName`, `is required: Gateway ${parent} is named more than once, so each reference must name its listener`);
+        else if (sections.has(section)) add(`web.edge.gateway.parentRefs[${i}].sectionName`, `"${section}" of Gateway ${parent} is named twice`);
+        else sections.add(section);
+      }
+    }
+    const ingressAnnotations = { annotations: ingress.annotations, webhookAnnotations: ingress.webhookAnnotations, operatorAnnotations: ingress.operatorAnnotations };
+    for (const [key, value] of Object.entries(ingressAnnotations)) {
+      if (Object.keys(value).length > 0) add(`web.edge.ingress.${key}`, 'applies to web.edge.kind ingress only; Gateway API settings are web.edge.gateway and the implementation\'s policies');
+    }
+  } else {
+    if (gateway.parentRefs.length > 0 || gateway.create || gateway.className !== undefined || gateway.xffTrustedHops !== undefined) {
+      add('web.edge.gateway', 'applies to web.edge.kind gateway only; remove it, or set web.edge.kind: gateway');
+    }
+    const dataPlane = config.networkPolicy.gatewayDataPlane;
+    if (dataPlane.namespace !== undefined || dataPlane.podLabels !== undefined) {
+      add('networkPolicy.gatewayDataPlane', 'applies to web.edge.kind gateway only; with an Ingress, networkPolicy.ingressController says who reaches the web pods');
+    }
+    const profile = INGRESS_CONTROLLERS[ingress.controller];
+    if (profile && !profile.rateLimits) {
+      for (const key of ['rateLimitRps', 'webhookRateLimitRps'] as const) {
+        if (edge[key] > 0) {
+          add(`web.edge.${key}`, `is ${edge[key]}; the ${profile.name} Ingress profile has no rate-limit annotation: set 0 and give your controller's annotation in web.edge.ingress.annotations`);
+        }
+      }
+    }
+    if (profile && !profile.allowLists && edge.operatorPaths.length > 0 && Object.keys(ingress.operatorAnnotations).length === 0) {
+      add('web.edge.ingress.operatorAnnotations', `is empty; the ${profile.name} Ingress profile has no allow-list annotation, so the operator paths would be public: give your controller's`);
+    }
+  }
+
+  const pathLists = { webhookPaths: edge.webhookPaths, operatorPaths: edge.operatorPaths };
+  const owners = new Map<string, string>();
+  for (const [key, paths] of Object.entries(pathLists)) {
+    paths.forEach((path, i) => {
+      const where = `web.edge.${key}[${i}]`;
+      const bad = PATH_FORBIDDEN.find((part) => path.includes(part));
+      if (bad) add(where, `"${path}" contains "${bad}"; a path prefix must be a plain absolute path`);
+      else if (path.endsWith('/.') || path.endsWith('/..')) add(where, `"${path}" ends with a dot segment; a path prefix must be a plain absolute path`);
+      if (path === '/') {
+        add(where, key === 'webhookPaths' ? '"/" would exempt the whole site from the rate limit; list the webhook paths only' : '"/" would put the whole site behind the allow list; list the operator paths only');
+      }
+      const normalized = path.replace(/\/+$/, '') || '/';
+      const owner = owners.get(normalized);
+      if (owner) add(where, `"${path}" is already listed at ${owner}; a path belongs to one route`);
+      owners.set(normalized, where);
+    });
+  }
+  if (edge.operatorPaths.length > 0 && edge.operatorAllowedCidrs.length === 0) {
+    add('web.edge.operatorAllowedCidrs', 'is empty; the operator paths would be public: list the client ranges allowed (VPN, office)');
+  }
+  if (edge.operatorPaths.length === 0 && edge.operatorAllowedCidrs.length > 0) {
+    add('web.edge.operatorAllowedCidrs', 'is set, but web.edge.operatorPaths is empty: list the paths it protects');
+  }
+  if (edge.webhookPaths.length === 0) {
+    if (edge.webhookRateLimitRps > 0) add('web.edge.webhookRateLimitRps', 'is set, but web.edge.webhookPaths is empty: list the webhook paths');
+    if (edge.webhookTimeoutSeconds !== undefined) add('web.edge.webhookTimeoutSeconds', 'is set, but web.edge.webhookPaths is empty: list the webhook paths');
+  }
+  const chain = requestTimeoutChain(config.web.requestTimeoutSeconds);
+  if (edge.webhookTimeoutSeconds !== undefined && edge.webhookTimeoutSeconds < chain.edge) {
+    add(
+      'web.edge.webhookTimeoutSeconds',
+      `is ${edge.webhookTimeoutSeconds}; the edge must wait longer than nginx (fastcgi_read_timeout ${chain.nginx} s, from web.requestTimeoutSeconds ${config.web.requestTimeoutSeconds}), ` +
+        `or it cuts answers nginx is still sending: set at least ${chain.edge}, or leave it out`,
+    );
+  }
+  return problems;
 }

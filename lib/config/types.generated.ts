@@ -389,9 +389,159 @@ export interface WebConfig {
    */
   maxUnavailable: number;
   /**
-   * Ingress with TLS.
+   * The public edge in front of the web Service (lib/edge/): Gateway API by default, or Ingress.
    */
-  ingress: {
+  edge: {
+    /**
+     * `gateway`: HTTPRoutes (gateway.networking.k8s.io/v1) attached to a Gateway, the successor of Ingress; `ingress`: Ingress objects for a cluster that still runs an Ingress controller (web.edge.ingress.controller).
+     */
+    kind: 'gateway' | 'ingress';
+    /**
+     * Gateway API implementation (kind gateway). Gateway API has no standard rate limit or IP allow list; they come from the implementation's policies (envoy-gateway: BackendTrafficPolicy and SecurityPolicy, gateway.envoyproxy.io/v1alpha1).
+     */
+    implementation: 'envoy-gateway';
+    /**
+     * Host names served (main site, API, admin), each with its own certificate where the project owns the Gateway or Ingress. Must include laravel.host. Default: laravel.host alone.
+     *
+     * @minItems 1
+     */
+    hosts?: [
+      {
+        /**
+         * Public host name, e.g. api.pembayaran.example.com.
+         */
+        hostname: string;
+        /**
+         * Secret cert-manager writes the host's certificate to, where the project owns the Gateway or Ingress. Default: <appName>-tls for laravel.host, <appName>-tls-<hostname with dots as dashes> for the others.
+         */
+        tlsSecretName?: string;
+      },
+      ...{
+        /**
+         * Public host name, e.g. api.pembayaran.example.com.
+         */
+        hostname: string;
+        /**
+         * Secret cert-manager writes the host's certificate to, where the project owns the Gateway or Ingress. Default: <appName>-tls for laravel.host, <appName>-tls-<hostname with dots as dashes> for the others.
+         */
+        tlsSecretName?: string;
+      }[]
+    ];
+    /**
+     * Requests per second per client address on every path but the webhook paths (0: no limit). Answered with 429.
+     */
+    rateLimitRps: number;
+    /**
+     * Payment-provider webhook paths: their own route, without the per-client limit (or with webhookRateLimitRps), and webhookTimeoutSeconds. Providers send bursts from few addresses and retry what fails.
+     *
+     * Items: a path prefix starting with /, e.g. /webhooks/ (it matches whole path segments: /webhooks/ covers /webhooks/stripe, not /webhooksx)
+     */
+    webhookPaths: string[];
+    /**
+     * Requests per second per client address on the webhook paths (0: no limit).
+     */
+    webhookRateLimitRps: number;
+    /**
+     * Edge timeout of the webhook paths; at least the edge timeout of the request-timeout chain (web.requestTimeoutSeconds + 15). Default: that edge timeout.
+     */
+    webhookTimeoutSeconds?: number;
+    /**
+     * Operator paths (/horizon, admin routes): their own route, reachable only from operatorAllowedCidrs.
+     *
+     * Items: a path prefix starting with /, e.g. /webhooks/ (it matches whole path segments: /webhooks/ covers /webhooks/stripe, not /webhooksx)
+     */
+    operatorPaths: string[];
+    /**
+     * Client address ranges allowed on the operator paths (everyone else gets 403). Required when operatorPaths are set.
+     */
+    operatorAllowedCidrs: string[];
+    /**
+     * TLS certificates from cert-manager.
+     */
+    tls: {
+      /**
+       * cert-manager ClusterIssuer of the certificates, where the project owns the Gateway or Ingress.
+       */
+      clusterIssuer: string;
+      /**
+       * How the issuer proves the domains. http01: cert-manager's solver pods run in this namespace and the edge must reach them (a NetworkPolicy allows it); dns01: no solver pod, the issuer writes DNS records (works behind allow lists and for wildcards).
+       */
+      acmeChallenge: 'http01' | 'dns01';
+    };
+    /**
+     * Gateway API settings (kind gateway).
+     */
+    gateway: {
+      /**
+       * The Gateway listeners the routes attach to, usually a platform team's shared Gateway. Required unless create is true.
+       */
+      parentRefs: {
+        /**
+         * Gateway name.
+         */
+        name: string;
+        /**
+         * Gateway namespace. Default: the environment's namespace.
+         */
+        namespace?: string;
+        /**
+         * Listener name. Default: unset, every listener that admits the route.
+         */
+        sectionName?: string;
+        /**
+         * Protocol of that listener: HTTPS listeners get the application routes, HTTP listeners the redirect to HTTPS.
+         */
+        listenerProtocol: 'HTTPS' | 'HTTP';
+      }[];
+      /**
+       * Also emit a Gateway (<appName>-gateway) in the namespace: one HTTPS listener per host with its cert-manager certificate, and an HTTP listener that only redirects (and serves ACME HTTP-01 challenges).
+       */
+      create: boolean;
+      /**
+       * GatewayClass of the Gateway the project creates (required with create).
+       */
+      className?: string;
+      /**
+       * With create: X-Forwarded-For hops to trust when finding the client address (a load balancer in front of the Gateway that appends it: 1), for rate limits and allow lists. Default: unset, the connection's source address.
+       */
+      xffTrustedHops?: number;
+    };
+    /**
+     * Ingress settings (kind ingress).
+     */
+    ingress: {
+      /**
+       * Controller profile that chooses the annotations: ingress-nginx (rate limit, allow list, timeouts, body size, TLS redirect) or generic (only the annotations below; rate limits and allow lists must come from them).
+       */
+      controller: 'ingress-nginx' | 'generic';
+      /**
+       * IngressClass.
+       */
+      className: string;
+      /**
+       * Extra annotations of every Ingress (they win over the profile's).
+       */
+      annotations: {
+        [k: string]: string;
+      };
+      /**
+       * Extra annotations of the webhook Ingress.
+       */
+      webhookAnnotations: {
+        [k: string]: string;
+      };
+      /**
+       * Extra annotations of the operator Ingress (with the generic profile: the allow list).
+       */
+      operatorAnnotations: {
+        [k: string]: string;
+      };
+    };
+  };
+  /**
+   * Deprecated (read as web.edge.kind: ingress with the ingress-nginx profile; the loader prints the web.edge equivalent). Use web.edge.
+   */
+  ingress?: {
     className: Dns1123Subdomain;
     clusterIssuer: Dns1123Subdomain;
     tlsSecretName?: Dns1123Subdomain;
@@ -710,7 +860,7 @@ export interface WaGatewayConfig {
  */
 export interface NetworkPolicyConfig {
   /**
-   * Who may reach the web pods.
+   * Who may reach the web pods when web.edge.kind is ingress: the ingress controller's pods.
    */
   ingressController: {
     /**
@@ -718,6 +868,21 @@ export interface NetworkPolicyConfig {
      */
     namespace: string;
     podLabels: LabelMap;
+  };
+  /**
+   * Who may reach the web pods when web.edge.kind is gateway: the Gateway's data-plane pods.
+   */
+  gatewayDataPlane: {
+    /**
+     * Namespace of the Gateway's data-plane (proxy) pods. Default: the implementation's (envoy-gateway-system for envoy-gateway).
+     */
+    namespace?: string;
+    /**
+     * Labels of those pods. Default: the implementation's labels of the proxies of the Gateways in web.edge.gateway.parentRefs (envoy-gateway: app.kubernetes.io/name=envoy, app.kubernetes.io/component=proxy and the owning-gateway labels).
+     */
+    podLabels?: {
+      [k: string]: string;
+    };
   };
   /**
    * Cluster DNS.
@@ -728,6 +893,10 @@ export interface NetworkPolicyConfig {
      */
     namespace: string;
     podLabels: LabelMap;
+    /**
+     * DNS servers reached by address on port 53 (UDP and TCP), e.g. NodeLocal DNSCache's 169.254.20.10/32 (EKS, GKE), which runs on the node and is no pod the DNS selector matches.
+     */
+    ipBlocks: string[];
   };
   /**
    * HTTPS (443) egress to the internet.

@@ -11,7 +11,7 @@ export const SyncWave = {
   FOUNDATION: -2,
   /** The migration Job: after its secrets are synced (ExternalSecret healthy), before new pods roll out. */
   MIGRATION: -1,
-  /** Workloads, their Services, Ingress, autoscalers, budgets, CronJobs, and the WA gateway's volume. */
+  /** Workloads, their Services, the edge pointing at them (Ingress or Gateway, HTTPRoutes and their policies), autoscalers, budgets, CronJobs, and the WA gateway's volume. */
   WORKLOADS: 0,
   /** Monitoring objects that refer to running workloads. */
   MONITORING: 1,

@@ -4,7 +4,6 @@ import {
   KubeConfigMap,
   KubeDeployment,
   KubeHorizontalPodAutoscalerV2,
-  KubeIngress,
   KubePodDisruptionBudget,
   MetricSpecV2,
   Probe,
@@ -18,28 +17,20 @@ import { clusterIpService, toResourceRequirements } from '../core/containers';
 import { LARAVEL_VOLUMES, LaravelRuntime, PUBLIC_DIR } from './laravel-runtime';
 import { ContainerSpec } from '../core/pod-security';
 import { SyncWave } from '../core/sync-waves';
-import { requestTimeoutChain } from './request-timeouts';
+import { RequestTimeoutChain, requestTimeoutChain } from './request-timeouts';
 import { NGINX_PID_FILE, nginxMaxActiveRequests, nginxWorkerProcesses, PHP_FPM_POOL_FILE, PhpFpmPoolProps, phpFpmPingCommand, renderNginxConfig, renderPhpFpmPool } from './web-server-config';
 import { WorkloadPod } from '../core/workload-pod';
 
 export const WEB_COMPONENT = 'web';
+
+/** The web Service port; the edge (lib/edge/) routes to it. */
+export const WEB_SERVICE_PORT = 80;
 
 /** Scale up fast, down slowly: a payment spike often comes back. */
 export const WEB_SCALING_BEHAVIOR = {
   scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
   scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 30 }] },
 };
-
-export interface WebIngressProps {
-  readonly host: string;
-  readonly className: string;
-  /** cert-manager ClusterIssuer that issues the TLS certificate. */
-  readonly clusterIssuer: string;
-  readonly tlsSecretName: string;
-  /** Requests per second per client address; 0 turns the limit off. */
-  readonly rateLimitRps: number;
-  readonly annotations: Readonly<Record<string, string>>;
-}
 
 export interface LaravelWebProps {
   readonly runtime: LaravelRuntime;
@@ -70,12 +61,14 @@ export interface LaravelWebProps {
   };
   readonly maxUnavailable: number;
   readonly trustedProxies: string;
-  readonly ingress: WebIngressProps;
+  /** Host header of the readiness probe: the host APP_URL names, so Laravel's host checks pass. */
+  readonly readinessHost: string;
 }
 
 /**
- * The web tier: one Deployment whose pods run php-fpm and nginx side by side, with its Service, TLS
- * Ingress, autoscaler, disruption budget and the nginx and php-fpm configuration.
+ * The web tier: one Deployment whose pods run php-fpm and nginx side by side, with its Service, autoscaler,
+ * disruption budget and the nginx and php-fpm configuration. The public edge in front of the Service
+ * (Gateway API or Ingress) is lib/edge/'s `WebEdge`, pointed at `service`.
  *
  * Probes never kill or unready a merely busy pod: php-fpm's liveness is a FastCGI ping answered by its
  * health pool, nginx's answers by itself, and readiness is Laravel's health route on the health pool, so
@@ -87,6 +80,10 @@ export class LaravelWeb extends Construct {
   public readonly pod: WorkloadPod;
   public readonly deploymentName: string;
   public readonly serviceName: string;
+  /** The ClusterIP Service of the web pods, for the edge to route to. */
+  public readonly service: { readonly name: string; readonly port: number; readonly portName: string };
+  /** Every layer's request timeout; the edge's comes from here (`requestTimeouts.edge`). */
+  public readonly requestTimeouts: RequestTimeoutChain;
   /** Seconds Kubernetes waits between SIGTERM and SIGKILL. */
   public readonly terminationGracePeriodSeconds: number;
 
@@ -96,7 +93,8 @@ export class LaravelWeb extends Construct {
     const context = runtime.context;
     this.deploymentName = context.name(WEB_COMPONENT);
     this.serviceName = this.deploymentName;
-    const timeouts = requestTimeoutChain(props.requestTimeoutSeconds);
+    this.service = { name: this.serviceName, port: WEB_SERVICE_PORT, portName: 'http' };
+    const timeouts = (this.requestTimeouts = requestTimeoutChain(props.requestTimeoutSeconds));
     // After the drain, nginx finishes what it holds: at most its own timeout.
     this.terminationGracePeriodSeconds = props.drainSeconds + timeouts.nginx + SHUTDOWN_MARGIN_SECONDS;
 
@@ -121,7 +119,7 @@ export class LaravelWeb extends Construct {
 
     // Laravel's health route on php-fpm's health pool, through nginx's health server.
     const readinessProbe: Probe = {
-      httpGet: { path: props.readinessPath, port: IntOrString.fromString('health'), httpHeaders: [{ name: 'Host', value: props.ingress.host }] },
+      httpGet: { path: props.readinessPath, port: IntOrString.fromString('health'), httpHeaders: [{ name: 'Host', value: props.readinessHost }] },
       ...PROBES.readiness,
     };
     const fpmPing = { exec: { command: phpFpmPingCommand() } };
@@ -210,9 +208,7 @@ export class LaravelWeb extends Construct {
       },
     });
 
-    clusterIpService(this, context, WEB_COMPONENT, 80);
-
-    this.addIngress(props);
+    clusterIpService(this, context, WEB_COMPONENT, WEB_SERVICE_PORT);
 
     if (props.autoscaling.enabled) {
       if (props.autoscaling.phpFpm) this.addScaledObject(props, props.autoscaling.phpFpm);
@@ -294,34 +290,5 @@ export class LaravelWeb extends Construct {
   /** Adds a container beside php-fpm and nginx; it is hardened like the others. */
   addSidecar(container: ContainerSpec): void {
     this.pod.addContainer(container);
-  }
-
-  private addIngress(props: LaravelWebProps): void {
-    const context = props.runtime.context;
-    const ingress = props.ingress;
-    const annotations: Record<string, string> = {
-      'cert-manager.io/cluster-issuer': ingress.clusterIssuer,
-      'nginx.ingress.kubernetes.io/ssl-redirect': 'true',
-      'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
-      'nginx.ingress.kubernetes.io/proxy-body-size': props.clientMaxBodySize,
-      'nginx.ingress.kubernetes.io/proxy-read-timeout': String(requestTimeoutChain(props.requestTimeoutSeconds).edge),
-      ...(ingress.rateLimitRps > 0
-        ? { 'nginx.ingress.kubernetes.io/limit-rps': String(ingress.rateLimitRps), 'nginx.ingress.kubernetes.io/limit-burst-multiplier': '5' }
-        : {}),
-      ...ingress.annotations,
-    };
-    new KubeIngress(this, 'Ingress', {
-      metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS, annotations }),
-      spec: {
-        ingressClassName: ingress.className,
-        tls: [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }],
-        rules: [
-          {
-            host: ingress.host,
-            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: this.serviceName, port: { name: 'http' } } } }] },
-          },
-        ],
-      },
-    });
   }
 }

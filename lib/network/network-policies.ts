@@ -8,6 +8,7 @@ import { FASTAPI_COMPONENT } from '../notifications/fastapi';
 import { SyncWave } from '../core/sync-waves';
 import { WA_GATEWAY_COMPONENT } from '../notifications/wa-gateway';
 import { WEB_COMPONENT } from '../laravel/laravel-web';
+import { ACME_HTTP01_SOLVER, Edge } from '../edge/edge-routes';
 
 /** Component label of the NetworkPolicy objects themselves. */
 export const NETWORK_POLICY_COMPONENT = 'network-policy';
@@ -58,6 +59,11 @@ export interface NetworkPoliciesProps {
   readonly objectStorage: DataStoreEndpoint;
   /** Also let Laravel pods reach the WA gateway (by default only FastAPI can). */
   readonly waGatewayFromLaravel: boolean;
+  /**
+   * The public edge (lib/edge/'s WebEdge): its data-plane pods (ingress controller or Gateway proxies) may
+   * reach nginx, and cert-manager's HTTP-01 solver pods when its certificates are proved here.
+   */
+  readonly edge: Pick<Edge, 'dataPlanePeers' | 'policyPurpose' | 'solvesHttp01InNamespace'>;
 }
 
 export interface AllowIngressOptions {
@@ -109,22 +115,29 @@ export class NetworkPolicies extends Construct {
     // Every pod: no traffic in or out unless a policy below allows it.
     this.addPolicy('default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
 
-    // Every pod resolves names through the cluster DNS.
+    // Every pod resolves names through the cluster DNS, and node-local caches reached by address (NodeLocal
+    // DNSCache listens on a link-local address of the node, where no pod selector reaches).
     this.allowEgress('dns', {
       pods: {},
-      to: [this.namespacePeer(config.dns.namespace, config.dns.podLabels)],
+      to: [this.namespacePeer(config.dns.namespace, config.dns.podLabels), ...config.dns.ipBlocks.map((cidr) => ({ ipBlock: { cidr } }))],
       ports: [
         { port: 53, protocol: 'UDP' },
         { port: 53, protocol: 'TCP' },
       ],
     });
 
-    // The ingress controller reaches nginx only; php-fpm (9000) stays inside the pod.
-    this.allowIngress('web-from-ingress-controller', {
-      pods: this.componentSelector(WEB_COMPONENT),
-      from: [this.namespacePeer(config.ingressController.namespace, config.ingressController.podLabels)],
-      ports: [{ port: PORTS.nginxHttp }],
-    });
+    // The edge (ingress controller or Gateway data plane) reaches nginx only; php-fpm (9000) stays inside the pod.
+    const edge = props.edge;
+    const edgePeers = edge.dataPlanePeers.map((peer) => this.namespacePeer(peer.namespace, peer.podLabels));
+    this.allowIngress(`web-from-${edge.policyPurpose}`, { pods: this.componentSelector(WEB_COMPONENT), from: edgePeers, ports: [{ port: PORTS.nginxHttp }] });
+    // First issuance and every renewal: the ACME server's request reaches cert-manager's solver through the edge.
+    if (edge.solvesHttp01InNamespace) {
+      this.allowIngress(`acme-http01-solver-from-${edge.policyPurpose}`, {
+        pods: { matchLabels: { [ACME_HTTP01_SOLVER.label]: ACME_HTTP01_SOLVER.value } },
+        from: edgePeers,
+        ports: [{ port: ACME_HTTP01_SOLVER.port }],
+      });
+    }
 
     // Notification path: Laravel → FastAPI → WA gateway; nothing else reaches 8001 or 3001.
     this.allowBetween('laravel', this.laravelSelector, 'fastapi', this.componentSelector(FASTAPI_COMPONENT), [{ port: PORTS.fastapi }]);

@@ -62,8 +62,11 @@ export interface EdgeRequestMetrics {
   readonly target: string;
   /** Counter of answered requests with the HTTP status code in `statusLabel`. */
   readonly requests: { readonly metric: string; readonly statusLabel: string; readonly matchers: readonly string[] };
-  /** Histogram (`_bucket`) of request durations with the same status label; `unitSeconds` 0.001 when it counts milliseconds. */
-  readonly duration: { readonly metric: string; readonly matchers: readonly string[]; readonly unitSeconds: number };
+  /**
+   * Histogram (`_bucket`) of request durations; `unitSeconds` 0.001 when it counts milliseconds; `statusLabel`
+   * when it is labelled with the status code (then rate-limited requests are left out).
+   */
+  readonly duration: { readonly metric: string; readonly matchers: readonly string[]; readonly unitSeconds: number; readonly statusLabel?: string };
 }
 
 /**
@@ -145,7 +148,7 @@ export function alertDefinitions(context: AppContext, targets: AlertTargets, t: 
       threshold: THRESHOLD('errorRatio'),
     });
     const d = edge.duration;
-    const timed = [...d.matchers, ne(statusLabel, RATE_LIMITED_STATUS)];
+    const timed = d.statusLabel ? [...d.matchers, ne(d.statusLabel, RATE_LIMITED_STATUS)] : [...d.matchers];
     const p95 = `histogram_quantile(0.95, sum by (le) (rate(${sel(d.metric, ...timed)}[5m])))`;
     // The histogram's +Inf bucket counts the same requests the quantile is computed from.
     const timedRate = `sum(rate(${sel(d.metric, ...timed, eq('le', '+Inf'))}[5m]))`;
@@ -168,7 +171,7 @@ export function alertDefinitions(context: AppContext, targets: AlertTargets, t: 
       summary: 'The edge request metrics of the web tier are missing',
       description: `No ${metric} series for ${edge.target} for ${ABSENT_FOR.edge}: ${P}WebErrorRatioHigh and ${P}WebLatencyHigh are blind. The edge creates the series at the first request after a restart, so an environment without any traffic also shows this.`,
       runbook:
-        'Check that Prometheus scrapes the edge: for ingress-nginx its ServiceMonitor (controller.metrics.enabled), and that observability.alerts.ingressNamespaceLabel matches how the namespace label arrives (exported_namespace without honorLabels).',
+        "Check that Prometheus scrapes the edge: Envoy Gateway's proxy pods (port 19001, /stats/prometheus), or for ingress-nginx its ServiceMonitor (controller.metrics.enabled) with observability.alerts.ingressNamespaceLabel matching how the namespace label arrives (exported_namespace without honorLabels).",
       threshold: `fixed: absent for ${ABSENT_FOR.edge}`,
     });
   }

@@ -6,8 +6,8 @@ import { AlertDefinition, alertDefinitions, alertPrefix, AlertTargets, AlertThre
 import { AppContext } from '../core/app-context';
 import { ObservabilityConfig, Resources } from '../config/types.generated';
 import { DatabaseBackup } from './database-backup';
+import type { Edge } from '../edge/edge-routes';
 import { DatabaseRestoreCheck } from './restore-check';
-import { ingressNginxRequestMetrics } from '../edge/ingress-nginx';
 import { DEFAULT_RESOURCES, PORTS, PROBES } from '../core/defaults';
 import { ImageRef, imageRef } from '../core/image';
 import { NotificationService } from '../notifications/fastapi';
@@ -360,6 +360,8 @@ export interface ObservabilityProps {
   readonly restoreCheck?: DatabaseRestoreCheck;
   /** @default - no NetworkPolicy allows for scraping */
   readonly networkPolicies?: NetworkPolicies;
+  /** The public edge, whose request metrics the web error and latency alerts read. @default - no such alerts */
+  readonly edge?: Pick<Edge, 'requestMetrics'>;
 }
 
 /**
@@ -417,7 +419,7 @@ export class Observability extends Construct {
         thresholds: a,
         monitorLabels: config.monitorLabels,
         targets: () => ({
-          edge: ingressNginxRequestMetrics(context.namespace, a.ingressNamespaceLabel, [props.web.deploymentName]),
+          edge: props.edge?.requestMetrics(a.ingressNamespaceLabel),
           alwaysRunning: { deployment: props.web.deploymentName, container: 'php-fpm' },
           phpFpmExporter: this.webMetrics ? { container: PHP_FPM_EXPORTER_CONTAINER } : undefined,
           deployments: [

@@ -10,6 +10,7 @@ import { parseManifests } from '../../tools/k8s/manifests';
 import { renderApp } from '../../tools/synth/render';
 import { synthesize } from '../../tools/synth/synthesize';
 import { validateManifests } from '../../tools/validate';
+import { withIngressEdge } from '../helpers';
 
 const ROOT = path.join(__dirname, '..', '..');
 const CONFIG_DIR = path.join(ROOT, 'config');
@@ -93,6 +94,30 @@ describe('Argo CD chart', () => {
     expect(new Set(project.spec.namespaceResourceWhitelist.map((k: any) => `${k.group}/${k.kind}`))).toEqual(namespaced);
     expect(project.spec.orphanedResources.warn).toBe(true);
     expect(project.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('-1');
+  });
+
+  test('the edge kinds are whitelisted: HTTPRoutes, the Gateway staging owns, Envoy Gateway policies; Ingress only where one is rendered', () => {
+    const kinds = projects[0].spec.namespaceResourceWhitelist;
+    for (const kind of ['HTTPRoute', 'Gateway']) expect(kinds).toContainEqual({ group: 'gateway.networking.k8s.io', kind });
+    for (const kind of ['BackendTrafficPolicy', 'SecurityPolicy']) expect(kinds).toContainEqual({ group: 'gateway.envoyproxy.io', kind });
+    // The shipped environments have moved to Gateway API: an Ingress is no longer permitted to be slipped in.
+    expect(kinds).not.toContainEqual({ group: 'networking.k8s.io', kind: 'Ingress' });
+    const ingressEnv = withIngressEdge('staging');
+    const ingressProject = argocdObjects([ingressEnv]).find((o) => o.kind === 'AppProject');
+    expect(ingressProject.spec.namespaceResourceWhitelist).toContainEqual({ group: 'networking.k8s.io', kind: 'Ingress' });
+    expect(ingressProject.spec.namespaceResourceWhitelist.filter((k: any) => k.group.startsWith('gateway.'))).toEqual([]);
+  });
+
+  test("the certificate Secrets cert-manager writes for the project's own Gateway or Ingress are not orphans; a shared Gateway's are not ours", () => {
+    const ignored = projects[0].spec.orphanedResources.ignore.filter((i: any) => i.kind === 'Secret').map((i: any) => i.name);
+    // staging owns its Gateway (a Secret per host); production's platform Gateway keeps its certificates elsewhere.
+    expect(ignored).toEqual(['pembayaran-tls', 'pembayaran-tls-api-staging-pembayaran-example-com']);
+    const ingressProject = argocdObjects([withIngressEdge('production')]).find((o) => o.kind === 'AppProject');
+    expect(ingressProject.spec.orphanedResources.ignore.filter((i: any) => i.kind === 'Secret').map((i: any) => i.name)).toEqual([
+      'pembayaran-tls',
+      'pembayaran-tls-api-pembayaran-example-com',
+      'pembayaran-tls-admin-pembayaran-example-com',
+    ]);
   });
 
   test('kinds added to an environment after buildApp are permitted too (whitelists are read at render time)', () => {

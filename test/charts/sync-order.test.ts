@@ -109,6 +109,21 @@ describe.each(configs.map((c) => c.name))('sync order of %s', (environment) => {
     expect(claim[0].index).toBeLessThan(deployment[0].index);
   });
 
+  test('the edge (Gateway, HTTPRoutes and their policies) is in the wave of the web Service it points to, applied after it', () => {
+    const service = steps((o) => o.kind === 'Service' && o.metadata.name === 'pembayaran-web');
+    const edge = ofKind('Gateway', 'HTTPRoute', 'BackendTrafficPolicy', 'SecurityPolicy', 'ClientTrafficPolicy', 'Ingress');
+    expect(service).toHaveLength(1);
+    expect(edge.map((s) => s.object.kind)).toEqual(expect.arrayContaining(['HTTPRoute', 'BackendTrafficPolicy', 'SecurityPolicy']));
+    for (const s of edge) {
+      expect({ object: id(s), wave: s.wave }).toEqual({ object: id(s), wave: service[0].wave });
+      expect(s.index).toBeGreaterThan(service[0].index);
+    }
+    // The NetworkPolicy admitting the edge exists before the first pod it could reach.
+    const admit = steps((o) => o.kind === 'NetworkPolicy' && /^pembayaran-allow-web-from-(gateway|ingress-controller)$/.test(o.metadata.name));
+    expect(admit).toHaveLength(1);
+    expect(admit[0].wave).toBeLessThan(service[0].wave);
+  });
+
   test('there are no PreSync hooks (they would run before the secrets and settings exist)', () => {
     expect(order.filter((s) => s.phase === 'PreSync').map(id)).toEqual([]);
   });

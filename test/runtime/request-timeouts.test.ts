@@ -19,10 +19,10 @@ describeRuntime('request timeouts, innermost first', () => {
   });
   afterAll(async () => env?.stop());
 
-  test('the generated layers are ordered and 5 s apart', () => {
+  test('the generated layers are ordered and 5 s apart, the edge last', () => {
     expect(chain).toEqual({ application: 1, phpFpm: 6, nginx: 11, edge: 16 });
-    const ingress = env.object('Ingress', 'web');
-    expect(ingress.metadata.annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('16');
+    const route = env.object('HTTPRoute', 'web');
+    expect(route.spec.rules.map((r: any) => r.timeouts.request)).toEqual(route.spec.rules.map(() => '16s'));
   });
 
   test("runaway code is ended by PHP's own limit, and Laravel answers (500 with its error handling)", async () => {

@@ -4,9 +4,10 @@ import { loadManifests } from '../k8s/manifests';
 import { ConnectivityModel, NamespaceInfo, Protocol } from './analyzer';
 import { parseIp } from '../../lib/network/ip';
 import { EgressTarget, renderReport } from './report';
+import { ENVOY_GATEWAY_NAMESPACE } from '../../lib/edge/envoy-gateway';
 
 const USAGE =
-  'usage: npm run connectivity -- <manifest dir or file>... [--ingress-namespace NAME] [--monitoring-namespace NAME] ' +
+  'usage: npm run connectivity -- <manifest dir or file>... [--ingress-namespace NAME] [--gateway-namespace NAME] [--monitoring-namespace NAME] ' +
   '[--namespace NAME[:key=value,...]]... [--egress IP:PORT[/TCP|UDP|SCTP]]...';
 
 /** A mistake in the command line: reported as one line with exit code 2. */
@@ -42,6 +43,8 @@ export function main(argv: readonly string[], io: Io = processIo): number {
     io.stdout(
       renderReport(model, args.paths.join(', '), {
         ingressNamespace: args.ingressNamespace,
+        gatewayNamespace: args.gatewayNamespace,
+        objects,
         monitoringNamespace: args.monitoringNamespace,
         egressTargets: args.egress,
       }),
@@ -61,25 +64,29 @@ function parseCommandLine(argv: readonly string[]) {
     strict: true,
     options: {
       'ingress-namespace': { type: 'string', default: 'ingress-nginx' },
+      'gateway-namespace': { type: 'string', default: ENVOY_GATEWAY_NAMESPACE },
       'monitoring-namespace': { type: 'string', default: 'monitoring' },
       namespace: { type: 'string', multiple: true, default: [] },
       egress: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) return { help: true, paths: [], ingressNamespace: '', monitoringNamespace: '', namespaces: [], egress: [] };
+  if (values.help) return { help: true, paths: [], ingressNamespace: '', gatewayNamespace: '', monitoringNamespace: '', namespaces: [], egress: [] };
   if (positionals.length === 0) throw new UsageError('give the folder of synthesized manifests, e.g. dist/production');
   for (const p of positionals) {
     if (!fs.existsSync(p)) throw new UsageError(`no such file or directory: ${p}`);
   }
   const ingressNamespace = values['ingress-namespace'] as string;
   if (!isDnsLabel(ingressNamespace)) throw new UsageError(`--ingress-namespace "${ingressNamespace}" is not a namespace name`);
+  const gatewayNamespace = values['gateway-namespace'] as string;
+  if (!isDnsLabel(gatewayNamespace)) throw new UsageError(`--gateway-namespace "${gatewayNamespace}" is not a namespace name`);
   const monitoringNamespace = values['monitoring-namespace'] as string;
   if (!isDnsLabel(monitoringNamespace)) throw new UsageError(`--monitoring-namespace "${monitoringNamespace}" is not a namespace name`);
   return {
     help: false,
     paths: positionals,
     ingressNamespace,
+    gatewayNamespace,
     monitoringNamespace,
     namespaces: (values.namespace as string[]).map(parseNamespace),
     egress: (values.egress as string[]).map(parseEgress),

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { buildApp } from '../../charts';
 import { ARGOCD_CHART_ID } from '../../charts/argocd-chart';
-import { findEnvironmentFiles, formatProblem, LoadedEnvironment, loadEnvironmentFiles } from '../../lib/config/load';
+import { ConfigProblem, findEnvironmentFiles, formatProblem, LoadedEnvironment, loadEnvironmentFiles } from '../../lib/config/load';
 import { Finding, formatTable, validateManifests } from '../validate';
 import { TracedFinding, traceFindings } from './config-findings';
 import { renderManifests, RenderedFiles, toFiles } from './render';
@@ -48,6 +48,8 @@ export interface SynthResult {
   readonly files: RenderedFiles;
   /** What was done about a write interrupted earlier, if one was found. */
   readonly recovered?: Recovery;
+  /** Config keys of earlier versions that were read, each with what to write instead. */
+  readonly warnings: readonly ConfigProblem[];
 }
 
 /**
@@ -60,7 +62,8 @@ export function synthesize(options: SynthOptions): SynthResult {
   const recovered = options.dryRun ? undefined : (checkOutputFolder(options.outdir), recoverOutput(options.outdir));
   if (recovered) options.onRecovery?.(recovered);
   const files = partial ? options.configFiles! : findEnvironmentFiles(options.configDir ?? 'config');
-  const loaded = loadEnvironmentFiles(files.map((f) => path.resolve(f)));
+  const warnings: ConfigProblem[] = [];
+  const loaded = loadEnvironmentFiles(files.map((f) => path.resolve(f)), warnings);
   const configs = loaded.map((l) => l.config);
   // The argocd folder describes every environment, so it is (re)built only when all of them are.
   const manifests = renderManifests(buildApp(configs, { argocd: !partial }));
@@ -72,7 +75,7 @@ export function synthesize(options: SynthOptions): SynthResult {
   const rendered = toFiles(manifests);
   checkEveryEnvironmentRendered(rendered, loaded, !partial);
   if (!options.dryRun) writeOutput(options.outdir, rendered, partial ? environments : undefined);
-  return { environments, files: rendered, recovered };
+  return { environments, files: rendered, recovered, warnings };
 }
 
 /**

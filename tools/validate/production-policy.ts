@@ -29,7 +29,15 @@ export const PRODUCTION_POLICY_RULES = {
   'policy/no-secret-data':
     'Secret objects must not carry data or stringData: the manifests are committed to git; secret values come from ExternalSecret/SealedSecret',
   'policy/no-exposed-internal-ports':
-    `no NodePort/LoadBalancer Service (traffic enters through the Ingress only) and no Ingress backend whose Service port or targetPort is an internal port (${INTERNAL_PORTS.join(', ')})`,
+    `no NodePort/LoadBalancer Service (traffic enters through the edge only) and no Ingress backend or HTTPRoute backendRef whose Service port or targetPort is an internal port (${INTERNAL_PORTS.join(', ')})`,
+  'policy/route-timeout':
+    "every HTTPRoute rule that forwards to a backend sets timeouts.request; otherwise the implementation's default applies (15 s in Envoy Gateway), shorter than the web tier's own timeouts, and long requests fail at the edge",
+  'policy/route-https-only':
+    'an HTTPRoute that forwards to a backend attaches to no plain-HTTP listener of a Gateway among the checked objects; the application is served over HTTPS, HTTP listeners only redirect',
+  'policy/edge-policy-target':
+    'an Envoy Gateway policy (BackendTrafficPolicy, SecurityPolicy, ClientTrafficPolicy) targets a route or Gateway among the checked objects in its namespace; a policy targeting nothing silently leaves its rate limit, timeout or allow list off',
+  'policy/allow-list-default-deny':
+    'a SecurityPolicy authorization whose rules only allow must deny by default (defaultAction Deny, the default); with defaultAction Allow the allow list lets everyone in',
   'policy/service-account':
     'every workload runs as its own ServiceAccount (set, not "default", present among the checked objects, not shared with another workload) with automountServiceAccountToken: false on the pod spec or the ServiceAccount, so API credentials are least-privilege and opt-in',
   'policy/network-policy-coverage': 'every pod template must be selected by at least one NetworkPolicy in its namespace, otherwise its pods accept traffic from anywhere',
@@ -100,6 +108,8 @@ function checkSet(set: readonly Manifest[], issues: PolicyIssue[]): void {
     }
     if (is(o, 'v1', 'Service')) checkServiceExposure(manifest, add);
     if (is(o, 'networking.k8s.io/v1', 'Ingress')) checkIngress(manifest, workloads, find, add);
+    if (is(o, 'gateway.networking.k8s.io/v1', 'HTTPRoute')) checkHttpRoute(manifest, workloads, set, find, add);
+    if (o.apiVersion === 'gateway.envoyproxy.io/v1alpha1' && ENVOY_POLICY_KINDS.includes(o.kind)) checkEdgePolicy(manifest, set, add);
   }
 
   const networkPolicies = set.filter((m) => is(m.object, 'networking.k8s.io/v1', 'NetworkPolicy'));
@@ -244,27 +254,105 @@ function checkServiceExposure(manifest: Manifest, add: Add): void {
   });
 }
 
-function checkIngress(
-  manifest: Manifest,
-  workloads: readonly Workload[],
-  find: (apiVersion: string, kind: string, namespace: string, name: string) => Manifest | undefined,
-  add: Add,
-): void {
+type Find = (apiVersion: string, kind: string, namespace: string, name: string) => Manifest | undefined;
+
+/** A reference from an edge object to a Service port, by number or by name. */
+interface ServiceBackend {
+  readonly where: string;
+  readonly name: string;
+  readonly port: { readonly number?: number; readonly name?: string };
+}
+
+function checkIngress(manifest: Manifest, workloads: readonly Workload[], find: Find, add: Add): void {
   const spec = manifest.object.spec ?? {};
-  const namespace = nsOf(manifest.object);
-  const backends: [string, any][] = [];
-  if (spec.defaultBackend) backends.push(['spec.defaultBackend', spec.defaultBackend]);
+  const backends: ServiceBackend[] = [];
+  const push = (where: string, backend: any) => {
+    if (backend?.service) backends.push({ where, name: backend.service.name, port: backend.service.port ?? {} });
+  };
+  if (spec.defaultBackend) push('spec.defaultBackend', spec.defaultBackend);
   (Array.isArray(spec.rules) ? spec.rules : []).forEach((rule: any, i: number) =>
-    (Array.isArray(rule?.http?.paths) ? rule.http.paths : []).forEach((p: any, j: number) => backends.push([`spec.rules[${i}].http.paths[${j}].backend`, p?.backend])),
+    (Array.isArray(rule?.http?.paths) ? rule.http.paths : []).forEach((p: any, j: number) => push(`spec.rules[${i}].http.paths[${j}].backend`, p?.backend)),
   );
-  for (const [where, backend] of backends) {
-    const svcRef = backend?.service;
-    if (!svcRef) continue;
-    const portRef = svcRef.port ?? {};
+  checkServiceBackends(manifest, backends, workloads, find, add);
+}
+
+/** The Envoy Gateway policy kinds whose targetRefs must name something (gateway.envoyproxy.io/v1alpha1). */
+const ENVOY_POLICY_KINDS = ['BackendTrafficPolicy', 'SecurityPolicy', 'ClientTrafficPolicy'];
+const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
+
+function checkHttpRoute(manifest: Manifest, workloads: readonly Workload[], set: readonly Manifest[], find: Find, add: Add): void {
+  const route = manifest.object;
+  const spec = route.spec ?? {};
+  const rules: any[] = Array.isArray(spec.rules) ? spec.rules : [];
+  const backends: ServiceBackend[] = [];
+  rules.forEach((rule, i) => {
+    const refs: any[] = Array.isArray(rule?.backendRefs) ? rule.backendRefs : [];
+    refs.forEach((ref, j) => {
+      // Only core Services; other backend kinds (e.g. Envoy Gateway's Backend) name no Service port.
+      if ((ref?.group ?? '') === '' && (ref?.kind ?? 'Service') === 'Service' && (ref?.namespace ?? nsOf(route)) === nsOf(route)) {
+        backends.push({ where: `spec.rules[${i}].backendRefs[${j}]`, name: ref.name, port: { number: ref.port } });
+      }
+    });
+    if (refs.length > 0 && (typeof rule?.timeouts?.request !== 'string' || rule.timeouts.request === '')) {
+      add(manifest, 'policy/route-timeout', `spec.rules[${i}] forwards to backends without timeouts.request; the implementation's default applies (Envoy Gateway: 15 s): set it longer than the web tier's timeouts`);
+    }
+  });
+  checkServiceBackends(manifest, backends, workloads, find, add);
+
+  if (!rules.some((rule) => Array.isArray(rule?.backendRefs) && rule.backendRefs.length > 0)) return;
+  (Array.isArray(spec.parentRefs) ? spec.parentRefs : []).forEach((parent: any, i: number) => {
+    if ((parent?.group ?? GATEWAY_API_GROUP) !== GATEWAY_API_GROUP || (parent?.kind ?? 'Gateway') !== 'Gateway') return;
+    const gateway = findGroupKind(set, GATEWAY_API_GROUP, 'Gateway', parent.namespace ?? nsOf(route), parent.name);
+    if (!gateway) return; // a Gateway owned elsewhere: its listeners are not ours to check
+    const listeners: any[] = Array.isArray(gateway.object.spec?.listeners) ? gateway.object.spec.listeners : [];
+    const attached = parent.sectionName === undefined ? listeners : listeners.filter((l) => l?.name === parent.sectionName);
+    const plain = attached.find((l) => l?.protocol === 'HTTP');
+    if (plain) {
+      add(manifest, 'policy/route-https-only', `spec.parentRefs[${i}] attaches to plain-HTTP listener "${plain.name}" of Gateway "${parent.name}" while its rules forward to backends; attach them to HTTPS listeners and only redirect on HTTP`);
+    }
+  });
+}
+
+function checkEdgePolicy(manifest: Manifest, set: readonly Manifest[], add: Add): void {
+  const policy = manifest.object;
+  const spec = policy.spec ?? {};
+  const refs: [string, any][] = [
+    ...(spec.targetRef ? ([['spec.targetRef', spec.targetRef]] as [string, any][]) : []),
+    ...(Array.isArray(spec.targetRefs) ? spec.targetRefs.map((r: any, i: number) => [`spec.targetRefs[${i}]`, r] as [string, any]) : []),
+  ];
+  for (const [where, ref] of refs) {
+    // Policy attachment is local: the target is in the policy's own namespace.
+    if (!findGroupKind(set, String(ref?.group ?? ''), String(ref?.kind ?? ''), nsOf(policy), String(ref?.name ?? ''))) {
+      add(manifest, 'policy/edge-policy-target', `${where} names ${ref?.kind} "${ref?.name}", which is not among the checked objects in ${showNs(nsOf(policy))}; the policy would enforce nothing`);
+    }
+  }
+  const authorization = spec.authorization;
+  if (policy.kind === 'SecurityPolicy' && isObject(authorization) && authorization.defaultAction === 'Allow') {
+    const rules: any[] = Array.isArray(authorization.rules) ? authorization.rules : [];
+    if (rules.every((r) => r?.action !== 'Deny')) {
+      add(manifest, 'policy/allow-list-default-deny', 'spec.authorization allows by default and denies nothing: the allow list lets every client in; set defaultAction: Deny');
+    }
+  }
+}
+
+/** An object of the set by API group (any version), kind, namespace and name. */
+function findGroupKind(set: readonly Manifest[], group: string, kind: string, namespace: string, name: string): Manifest | undefined {
+  return set.find((m) => {
+    const o = m.object;
+    const apiGroup = typeof o.apiVersion === 'string' && o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
+    return apiGroup === group && o.kind === kind && nsOf(o) === namespace && o.metadata?.name === name;
+  });
+}
+
+/** Edge backends must not reach an internal port, by Service port or by (named) targetPort. */
+function checkServiceBackends(manifest: Manifest, backends: readonly ServiceBackend[], workloads: readonly Workload[], find: Find, add: Add): void {
+  const namespace = nsOf(manifest.object);
+  for (const { where, name, port: portRef } of backends) {
+    const svcRef = { name };
     const shown = portRef.number ?? portRef.name;
     const svc = find('v1', 'Service', namespace, svcRef.name);
     if (!svc) {
-      if (INTERNAL_PORTS.includes(portRef.number)) {
+      if (portRef.number !== undefined && INTERNAL_PORTS.includes(portRef.number)) {
         add(manifest, 'policy/no-exposed-internal-ports', `${where} routes to internal port ${portRef.number} of Service "${svcRef.name}"`);
       }
       continue;

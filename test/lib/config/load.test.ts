@@ -82,21 +82,21 @@ describe('environment config', () => {
     expect(lines).toHaveLength(4);
   });
 
-  test('an edge timeout annotation below nginx\'s breaks the request-timeout chain and is refused', () => {
-    const lines = problemsOf(
+  test("an Ingress timeout annotation at or below nginx's breaks the request-timeout chain and is refused", () => {
+    const onIngress = (annotations: Record<string, Record<string, string>>, requestTimeoutSeconds?: number) =>
       withChanges('production', (d) => {
-        d.web.ingress.annotations = { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '60', 'nginx.ingress.kubernetes.io/proxy-send-timeout': '70' };
-      }),
+        const { gateway: _gateway, ...edge } = d.web.edge;
+        d.web.edge = { ...edge, kind: 'ingress', ingress: annotations };
+        if (requestTimeoutSeconds) d.web.requestTimeoutSeconds = requestTimeoutSeconds;
+      });
+    const lines = problemsOf(
+      onIngress({ annotations: { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '60' }, webhookAnnotations: { 'nginx.ingress.kubernetes.io/proxy-send-timeout': '70' } }),
     );
     expect(lines).toEqual([
-      expect.stringMatching(/^config\/test\.yaml: web\.ingress\.annotations\.nginx\.ingress\.kubernetes\.io\/proxy-read-timeout: is "60"; the edge must wait longer than nginx \(fastcgi_read_timeout 70 s, from web\.requestTimeoutSeconds 60\).*remove it \(default 75\) or set more than 70$/),
-      expect.stringContaining('web.ingress.annotations.nginx.ingress.kubernetes.io/proxy-send-timeout: is "70"'),
+      expect.stringMatching(/^config\/test\.yaml: web\.edge\.ingress\.annotations\.nginx\.ingress\.kubernetes\.io\/proxy-read-timeout: is "60"; the edge must wait longer than nginx \(fastcgi_read_timeout 70 s, from web\.requestTimeoutSeconds 60\).*remove it \(default 75\) or set more than 70$/),
+      expect.stringContaining('web.edge.ingress.webhookAnnotations.nginx.ingress.kubernetes.io/proxy-send-timeout: is "70"'),
     ]);
-    const longer = withChanges('production', (d) => {
-      d.web.requestTimeoutSeconds = 20;
-      d.web.ingress.annotations = { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '31' };
-    });
-    expect(() => parseEnvironment('config/production.yaml', longer)).not.toThrow();
+    expect(() => parseEnvironment('config/production.yaml', onIngress({ annotations: { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '31' } }, 20))).not.toThrow();
   });
 
   test('an nginx memory limit that cannot hold as many requests as php-fpm has children is refused', () => {

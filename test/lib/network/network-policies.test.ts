@@ -6,17 +6,19 @@ import { PRIVATE_CIDRS } from '../../../lib/network/network-policies';
 import { PORTS } from '../../../lib/core/defaults';
 import { ConnectivityModel, describeVerdict, Endpoint, PodEndpoint, Protocol, Workload } from '../../../tools/connectivity/analyzer';
 import { cidrContains, parseCidr, parseIp } from '../../../lib/network/ip';
-import { find, K8sObject, objectsOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, withChanges } from '../../helpers';
+import { find, K8sObject, objectsOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, withChanges, withIngressEdge } from '../../helpers';
 
 const COMPONENT = 'app.kubernetes.io/component';
 const METRICS_PORTS: number[] = [PORTS.phpFpmExporter, PORTS.nginxExporter, PORTS.redisExporter];
 const PUBLIC_IP = '1.1.1.1';
+/** NodeLocal DNSCache's address on every node (EKS, GKE). */
+const NODE_LOCAL_DNS = '169.254.20.10';
 /** A public address inside the production object store peer (an S3 address). */
 const PUBLIC_SAMPLES = ['52.219.0.10', '1.1.1.1'];
 
 function modelOf(config: EnvironmentConfig, objects: readonly K8sObject[]): ConnectivityModel {
   const np = config.networkPolicy;
-  const namespaces = new Set([np.ingressController.namespace, 'kube-system', np.dns.namespace, np.monitoringNamespace, 'monitoring', 'attacker']);
+  const namespaces = new Set([np.ingressController.namespace, 'ingress-nginx', ENVOY_NAMESPACE, 'gateway-system', 'other-tenant', 'kube-system', np.dns.namespace, np.monitoringNamespace, 'monitoring', 'attacker']);
   for (const store of [config.database, config.redis, config.objectStorage]) {
     for (const peer of store.peers) if (peer.namespace) namespaces.add(peer.namespace);
   }
@@ -71,9 +73,64 @@ function strangers(config: EnvironmentConfig, web: Workload): PodEndpoint[] {
   ];
 }
 
+/** Envoy Gateway's proxy pods as it labels them (upstream internal/infrastructure/kubernetes/proxy/resource.go), written out. */
+const ENVOY_NAMESPACE = 'envoy-gateway-system';
+function envoyProxyPod(gateway: { name: string; namespace: string }): PodEndpoint {
+  return {
+    name: `envoy proxy of Gateway ${gateway.namespace}/${gateway.name}`,
+    namespace: ENVOY_NAMESPACE,
+    labels: {
+      'app.kubernetes.io/name': 'envoy',
+      'app.kubernetes.io/component': 'proxy',
+      'app.kubernetes.io/managed-by': 'envoy-gateway',
+      'gateway.envoyproxy.io/owning-gateway-name': gateway.name,
+      'gateway.envoyproxy.io/owning-gateway-namespace': gateway.namespace,
+      'pod-template-hash': '5d8f7c9b4',
+    },
+  };
+}
+
+/** The Gateways the environment's routes attach to. */
+function gatewaysOf(config: EnvironmentConfig): { name: string; namespace: string }[] {
+  const gateway = config.web.edge.gateway;
+  if (gateway.create) return [{ name: `${config.appName}-gateway`, namespace: config.namespace }];
+  const refs = gateway.parentRefs.map((p) => ({ name: p.name, namespace: p.namespace ?? config.namespace }));
+  return refs.filter((r, i) => refs.findIndex((o) => o.name === r.name && o.namespace === r.namespace) === i);
+}
+
 function ingressControllerPod(config: EnvironmentConfig): PodEndpoint {
   const ic = config.networkPolicy.ingressController;
   return { name: 'ingress controller', namespace: ic.namespace, labels: { 'app.kubernetes.io/name': 'ingress-nginx', ...ic.podLabels } };
+}
+
+/** The pods that carry the public traffic for this environment's edge kind. */
+function edgePods(config: EnvironmentConfig): PodEndpoint[] {
+  return config.web.edge.kind === 'ingress' ? [ingressControllerPod(config)] : gatewaysOf(config).map(envoyProxyPod);
+}
+
+/** Edge-like pods that must not reach the web pods: the other kind's, another tenant's proxies, the controller. */
+function edgeImpostors(config: EnvironmentConfig): PodEndpoint[] {
+  const otherKind = config.web.edge.kind === 'ingress' ? [envoyProxyPod({ name: `${config.appName}-gateway`, namespace: config.namespace })] : [ingressControllerPod(config)];
+  return [
+    ...otherKind,
+    envoyProxyPod({ name: 'public', namespace: 'other-tenant' }),
+    { name: 'Envoy Gateway controller', namespace: ENVOY_NAMESPACE, labels: { 'app.kubernetes.io/name': 'gateway-helm', 'control-plane': 'envoy-gateway' } },
+  ];
+}
+
+/** cert-manager's HTTP-01 solver pod as cert-manager creates it in the namespace (it is not in the manifests). */
+function solverPod(config: EnvironmentConfig): PodEndpoint {
+  return {
+    name: 'cert-manager HTTP-01 solver',
+    namespace: config.namespace,
+    labels: { 'acme.cert-manager.io/http01-solver': 'true', 'acme.cert-manager.io/http-domain': '1234', 'acme.cert-manager.io/http-token': '5678' },
+    ports: [{ name: 'http', containerPort: 8089, protocol: 'TCP' }],
+  };
+}
+
+/** Whether cert-manager proves this environment's certificates in its namespace over HTTP-01. */
+function solvesHttp01Here(config: EnvironmentConfig): boolean {
+  return config.web.edge.tls.acmeChallenge === 'http01' && (config.web.edge.kind === 'ingress' || config.web.edge.gateway.create);
 }
 
 /**
@@ -90,13 +147,13 @@ function ingressMismatches(config: EnvironmentConfig, objects: readonly K8sObjec
   };
   const model = modelOf(config, [...objects, rogueEgress]);
   const { all, laravel, web, fastapi, wa } = workloadsOf(model, config);
-  const controller = ingressControllerPod(config);
+  const edge = edgePods(config);
   const rogue: PodEndpoint = { name: 'rogue pod with open egress', namespace: config.namespace, labels: { rogue: 'true' } };
-  const sources: Endpoint[] = [...all, ...strangers(config, web), rogue, controller, { name: 'external', ip: '203.0.113.10' }];
+  const sources: Endpoint[] = [...all, ...strangers(config, web), rogue, ...edge, ...edgeImpostors(config), { name: 'external', ip: '203.0.113.10' }];
   const expected = (from: Endpoint, to: Workload, port: number) => {
     if (to === fastapi && port === 8001) return laravel.includes(from as Workload);
     if (to === wa && port === 3001) return from === fastapi || (config.waGateway.allowFromLaravel && laravel.includes(from as Workload));
-    if (to === web && port === 8080) return from === controller;
+    if (to === web && port === 8080) return edge.includes(from as PodEndpoint);
     // Metrics ports (exporter sidecars, the queue-depth exporter): Prometheus's namespace only.
     if (METRICS_PORTS.includes(port)) return (from as PodEndpoint).namespace === config.networkPolicy.monitoringNamespace;
     return false;
@@ -150,46 +207,84 @@ function isPrivate(ip: string): boolean {
   return PRIVATE_CIDRS.some((c) => cidrContains(parseCidr(c)!, parseIp(ip)!));
 }
 
-describe.each(SHIPPED_ENVIRONMENTS)('NetworkPolicies of %s', (env) => {
-  const config = shippedConfig(env);
-  const objects = shippedObjects(env);
+/** Every shipped environment with each edge kind: as shipped (Gateway API) and switched to an Ingress. */
+const EDGE_CASES = SHIPPED_ENVIRONMENTS.flatMap((env) => [
+  { env, kind: 'gateway' as const },
+  { env, kind: 'ingress' as const },
+]);
+
+describe.each(EDGE_CASES)('NetworkPolicies of $env with the $kind edge', ({ env, kind }) => {
+  const config = kind === 'gateway' ? shippedConfig(env) : withIngressEdge(env);
+  const objects = kind === 'gateway' ? shippedObjects(env) : objectsOf(config);
   const model = modelOf(config, objects);
   const { all, laravel, fastapi, wa, web } = workloadsOf(model, config);
 
-  test('the full ingress matrix: only Laravel reaches 8001, only FastAPI reaches 3001, only the ingress controller reaches web:8080', () => {
+  test('the config is the edge kind under test', () => {
+    expect(config.web.edge.kind).toBe(kind);
+    expect(objects.some((o) => o.kind === (kind === 'gateway' ? 'HTTPRoute' : 'Ingress'))).toBe(true);
+    expect(objects.some((o) => o.kind === (kind === 'gateway' ? 'Ingress' : 'HTTPRoute'))).toBe(false);
+  });
+
+  test('the full ingress matrix: only Laravel reaches 8001, only FastAPI reaches 3001, only the edge reaches web:8080', () => {
     expect(ingressMismatches(config, objects)).toEqual([]);
     // Spelled out for the reader, beyond the matrix.
-    const controller = ingressControllerPod(config);
-    expect(model.canReach(controller, web, 9000)).toBe(false);
-    expect(model.canReach(controller, web, 8082)).toBe(false);
-    expect(model.canReach(controller, fastapi, 8001)).toBe(false);
-    expect(model.canReach(controller, wa, 3001)).toBe(false);
+    for (const pod of edgePods(config)) {
+      expect(model.canReach(pod, web, 8080)).toBe(true);
+      expect(model.canReach(pod, web, 9000)).toBe(false);
+      expect(model.canReach(pod, web, 8082)).toBe(false);
+      expect(model.canReach(pod, fastapi, 8001)).toBe(false);
+      expect(model.canReach(pod, wa, 3001)).toBe(false);
+    }
+    for (const impostor of edgeImpostors(config)) {
+      expect({ impostor: impostor.name, allowed: model.canReach(impostor, web, 8080) }).toEqual({ impostor: impostor.name, allowed: false });
+    }
     for (const l of laravel) expect({ from: l.name, allowed: model.canReach(l, wa, 3001) }).toEqual({ from: l.name, allowed: config.waGateway.allowFromLaravel });
   });
 
-  test('a pod in the ingress namespace without the controller labels is denied when podLabels are configured', () => {
-    const changed = parseEnvironment(`config/${env}.yaml`, withChanges(env, (d) => {
-      d.networkPolicy = { ...d.networkPolicy, ingressController: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/component': 'controller' } } };
-    }));
-    const m = modelOf(changed, objectsOf(changed));
-    const w = workloadsOf(m, changed);
-    const why = (from: Endpoint) => describeVerdict(m.explain(from, w.web, 8080));
-    const controller = { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/component': 'controller' } };
-    const admissionWebhook = { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/component': 'admission-webhook' } };
-    expect(m.canReach(controller, w.web, 8080)).toBe(true);
-    expect({ allowed: m.canReach(admissionWebhook, w.web, 8080), why: why(admissionWebhook) }).toMatchObject({ allowed: false });
+  test("cert-manager's HTTP-01 solver is reachable from the edge on 8089 exactly when the certificates are proved here", () => {
+    const solver = solverPod(config);
+    const expected = solvesHttp01Here(config);
+    const probes = [
+      ...edgePods(config).flatMap((from) => [
+        { from, to: solver, port: 8089, expected },
+        { from, to: solver, port: 8080, expected: false },
+      ]),
+      ...[...all, ...strangers(config, web), ...edgeImpostors(config)].map((from) => ({ from, to: solver, port: 8089, expected: false })),
+      { from: { name: 'external', ip: '203.0.113.10' }, to: solver, port: 8089, expected: false },
+    ];
+    expect(mismatches(model, probes)).toEqual([]);
+    // The shipped choices: staging owns its Gateway (solver here); production's platform Gateway holds its certificates.
+    if (kind === 'gateway') expect(expected).toBe(env === 'staging');
+    else expect(expected).toBe(true);
+  });
+
+  test('with acmeChallenge dns01 no solver is admitted', () => {
+    const dns01 = (d: any) => (d.web.edge.tls = { ...d.web.edge.tls, acmeChallenge: 'dns01' });
+    const changed = kind === 'gateway' ? parseEnvironment(`config/${env}.yaml`, withChanges(env, dns01)) : withIngressEdge(env, dns01);
+    const changedObjects = objectsOf(changed);
+    const m = modelOf(changed, changedObjects);
+    for (const pod of edgePods(changed)) expect(m.canReach(pod, solverPod(changed), 8089)).toBe(false);
+    expect(changedObjects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.name.includes('acme')).map((o) => o.metadata.name)).toEqual([]);
   });
 
   test('every workload, and any pod of the namespace, resolves names through the cluster DNS only (UDP and TCP 53)', () => {
     const dns = { name: 'cluster DNS', namespace: config.networkPolicy.dns.namespace, labels: { ...config.networkPolicy.dns.podLabels } };
     const otherSystemPod = { name: 'other kube-system pod', namespace: 'kube-system', labels: { 'k8s-app': 'metrics-server' } };
     const unlabelled = { name: 'unlabelled pod', namespace: config.namespace, labels: {} };
+    const nodeLocal = config.networkPolicy.dns.ipBlocks.includes(`${NODE_LOCAL_DNS}/32`);
+    // production runs NodeLocal DNSCache; staging does not.
+    expect(nodeLocal).toBe(env === 'production');
     const probes = [...all, unlabelled].flatMap((from) => [
       { from, to: dns, port: 53, protocol: 'UDP' as const, expected: true },
       { from, to: dns, port: 53, protocol: 'TCP' as const, expected: true },
       { from, to: dns, port: 9153, expected: false },
       { from, to: otherSystemPod, port: 53, protocol: 'UDP' as const, expected: false },
       { from, to: { ip: '8.8.8.8' }, port: 53, protocol: 'UDP' as const, expected: false },
+      // NodeLocal DNSCache's link-local address, open on 53 only where the config lists it; the metadata endpoint never.
+      { from, to: { ip: NODE_LOCAL_DNS }, port: 53, protocol: 'UDP' as const, expected: nodeLocal },
+      { from, to: { ip: NODE_LOCAL_DNS }, port: 53, protocol: 'TCP' as const, expected: nodeLocal },
+      { from, to: { ip: NODE_LOCAL_DNS }, port: 80, expected: false },
+      { from, to: { ip: '169.254.169.254' }, port: 53, protocol: 'UDP' as const, expected: false },
     ]);
     expect(mismatches(model, probes)).toEqual([]);
   });
@@ -277,6 +372,46 @@ describe('NetworkPolicies options', () => {
       expect(config.waGateway.allowFromLaravel).toBe(true);
       expect(ingressMismatches(config, objectsOf(config))).toEqual([]);
     }
+  });
+
+  test('ingress edge: a pod in the controller namespace without the controller labels is denied when podLabels are configured', () => {
+    const changed = withIngressEdge('production', (d) => {
+      d.networkPolicy = { ...d.networkPolicy, ingressController: { namespace: 'ingress-nginx', podLabels: { 'app.kubernetes.io/component': 'controller' } } };
+    });
+    const m = modelOf(changed, objectsOf(changed));
+    const w = workloadsOf(m, changed);
+    const why = (from: Endpoint) => describeVerdict(m.explain(from, w.web, 8080));
+    const controller = { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/component': 'controller' } };
+    const admissionWebhook = { namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/component': 'admission-webhook' } };
+    expect(m.canReach(controller, w.web, 8080)).toBe(true);
+    expect({ allowed: m.canReach(admissionWebhook, w.web, 8080), why: why(admissionWebhook) }).toMatchObject({ allowed: false });
+    expect(ingressMismatches(changed, objectsOf(changed))).toEqual([]);
+  });
+
+  test("gateway edge: networkPolicy.gatewayDataPlane replaces the implementation's proxy namespace and labels", () => {
+    // e.g. Envoy Gateway with merged Gateways: the proxies carry the GatewayClass label, not the Gateway's.
+    const changed = parseEnvironment('config/production.yaml', withChanges('production', (d) => {
+      d.networkPolicy = { ...d.networkPolicy, gatewayDataPlane: { namespace: 'edge-proxies', podLabels: { 'gateway.envoyproxy.io/owning-gatewayclass': 'eg' } } };
+    }));
+    const m = new ConnectivityModel(objectsOf(changed), { extraNamespaces: [{ name: 'edge-proxies' }, { name: ENVOY_NAMESPACE }] });
+    const web = m.workloads().find((w) => w.labels[COMPONENT] === 'web')!;
+    expect(m.canReach({ namespace: 'edge-proxies', labels: { 'gateway.envoyproxy.io/owning-gatewayclass': 'eg' } }, web, 8080)).toBe(true);
+    expect(m.canReach({ namespace: 'edge-proxies', labels: {} }, web, 8080)).toBe(false);
+    expect(m.canReach(envoyProxyPod({ name: 'public', namespace: 'gateway-system' }), web, 8080)).toBe(false);
+  });
+
+  test('gateway edge: the proxies of every Gateway the routes attach to are admitted, and only those', () => {
+    const changed = parseEnvironment('config/production.yaml', withChanges('production', (d) => {
+      d.web.edge.gateway.parentRefs = [
+        { name: 'public', namespace: 'gateway-system', sectionName: 'https' },
+        { name: 'internal', namespace: 'gateway-system', sectionName: 'https' },
+      ];
+    }));
+    const m = modelOf(changed, objectsOf(changed));
+    const web = workloadsOf(m, changed).web;
+    expect(edgePods(changed)).toHaveLength(2);
+    for (const pod of edgePods(changed)) expect(m.canReach(pod, web, 8080)).toBe(true);
+    expect(ingressMismatches(changed, objectsOf(changed))).toEqual([]);
   });
 
   test('internetEgress decides which pods call out; allowedPrivateCidrs reopens only the listed private ranges', () => {

@@ -4,7 +4,8 @@
  * The series are what the deployed exporters emit, with their real metric names and labels:
  * kube-state-metrics (scraped with honorLabels, as kube-prometheus-stack does), cAdvisor through the
  * kubelet, the php-fpm exporter sidecar and the redis exporter through their PodMonitors (the Prometheus
- * Operator adds namespace, pod, container, endpoint and job `<namespace>/<podmonitor>`), and ingress-nginx.
+ * Operator adds namespace, pod, container, endpoint and job `<namespace>/<podmonitor>`), and the edge:
+ * ingress-nginx, or Envoy Gateway's proxies (Envoy's cluster stats, one cluster per HTTPRoute rule).
  * Object names, queue keys and the Redis database come from the synthesized objects, so a rule that
  * watches the wrong object, key or database fails here.
  */
@@ -39,7 +40,10 @@ export interface AlertWorld {
   readonly prefix: string;
   readonly namespace: string;
   readonly alerts: EnvironmentConfig['observability']['alerts'];
-  readonly ingress?: { readonly name: string; readonly namespaceLabel: string; readonly host: string; readonly service: string };
+  /** The edge in front of the web Service, whichever kind the environment uses. */
+  readonly edge?:
+    | { readonly kind: 'ingress'; readonly names: readonly string[]; readonly namespaceLabel: string; readonly host: string; readonly service: string }
+    | { readonly kind: 'gateway'; readonly routes: readonly string[] };
   readonly web: { readonly deployment: string; readonly podMonitor?: string };
   readonly workers: readonly string[];
   readonly fastapi?: string;
@@ -57,7 +61,8 @@ const byComponent = (objects: readonly K8sObject[], kind: string, component: str
 
 export function worldOf(config: EnvironmentConfig, objects: readonly K8sObject[]): AlertWorld {
   const web = byComponent(objects, 'Deployment', 'web')!;
-  const ingress = objects.find((o) => o.kind === 'Ingress');
+  const ingresses = objects.filter((o) => o.kind === 'Ingress');
+  const routes = objects.filter((o) => o.kind === 'HTTPRoute' && o.spec.rules.some((r: any) => (r.backendRefs ?? []).length > 0));
   const queueMetrics = byComponent(objects, 'Deployment', 'queue-metrics');
   const checkKeys = queueMetrics
     ? String(podSpecOf(queueMetrics).containers[0].env.find((e: any) => e.name === 'REDIS_EXPORTER_CHECK_SINGLE_KEYS').value)
@@ -70,12 +75,18 @@ export function worldOf(config: EnvironmentConfig, objects: readonly K8sObject[]
     prefix: alertPrefix(config.appName),
     namespace: config.namespace,
     alerts: config.observability.alerts,
-    ingress: ingress && {
-      name: ingress.metadata.name,
-      namespaceLabel: config.observability.alerts.ingressNamespaceLabel,
-      host: ingress.spec.rules[0].host,
-      service: ingress.spec.rules[0].http.paths[0].backend.service.name,
-    },
+    edge:
+      ingresses.length > 0
+        ? {
+            kind: 'ingress',
+            names: ingresses.map((i) => i.metadata.name),
+            namespaceLabel: config.observability.alerts.ingressNamespaceLabel,
+            host: ingresses[0].spec.rules[0].host,
+            service: ingresses[0].spec.rules[0].http.paths[0].backend.service.name,
+          }
+        : routes.length > 0
+          ? { kind: 'gateway', routes: routes.map((r) => r.metadata.name) }
+          : undefined,
     web: { deployment: web.metadata.name, podMonitor: podMonitorOf('web') },
     workers: objects.filter((o) => o.kind === 'Deployment' && o.metadata.labels['app.kubernetes.io/component'].startsWith('worker-')).map((o) => o.metadata.name),
     fastapi: nameOf('Deployment', 'fastapi'),
@@ -158,13 +169,13 @@ function redisExporter(world: AlertWorld, labels: Record<string, string>): Recor
 }
 
 function ingressLabels(world: AlertWorld, labels: Record<string, string>): Record<string, string> {
-  const ing = world.ingress!;
+  const ing = world.edge as Extract<AlertWorld['edge'], { kind: 'ingress' }>;
   const where: Record<string, string> = ing.namespaceLabel === 'exported_namespace' ? { namespace: 'ingress-nginx', exported_namespace: world.namespace } : { namespace: world.namespace };
   return {
     job: 'ingress-nginx-controller-metrics',
     instance: '10.2.0.9:10254',
     ...where,
-    ingress: ing.name,
+    ingress: ing.names[0],
     host: ing.host,
     service: ing.service,
     method: 'GET',
@@ -174,6 +185,56 @@ function ingressLabels(world: AlertWorld, labels: Record<string, string>): Recor
     controller_namespace: 'ingress-nginx',
     controller_pod: 'ingress-nginx-controller-5c8d66c76d-kq2lm',
     ...labels,
+  };
+}
+
+/** An Envoy proxy's cluster stats as Prometheus scrapes them from Envoy Gateway's proxy pods (/stats/prometheus). */
+function envoyLabels(world: AlertWorld, labels: Record<string, string>): Record<string, string> {
+  const gw = world.edge as Extract<AlertWorld['edge'], { kind: 'gateway' }>;
+  return {
+    job: 'envoy-gateway-proxies',
+    namespace: 'envoy-gateway-system',
+    pod: 'envoy-gateway-system-public-5b9c7d8f4-q7w2e',
+    instance: '10.3.0.14:19001',
+    envoy_cluster_name: `httproute/${world.namespace}/${gw.routes[0]}/rule/0`,
+    ...labels,
+  };
+}
+
+/** The edge's request counter and duration histogram for one status code, in the metric's own unit. */
+interface EdgeSeries {
+  readonly requests: (status: string, perSample: number, n: number) => Series;
+  /** `le` bounds given in seconds; the histogram's own unit is applied. */
+  readonly buckets: (perSample: Record<string, number>, n: number) => Series[];
+  readonly bucketsConstant: (le: string, values: string) => Series;
+  /** What the absent() of the requests selector returns: the equality matchers' labels. */
+  readonly absentLabels: Record<string, string>;
+  readonly scrapeUp: Series;
+}
+
+function edgeSeries(world: AlertWorld): EdgeSeries | undefined {
+  const edge = world.edge;
+  if (!edge) return undefined;
+  if (edge.kind === 'ingress') {
+    return {
+      requests: (status, perSample, n) => s('nginx_ingress_controller_requests', ingressLabels(world, { status }), grow(0, perSample, n)),
+      buckets: (perSample, n) =>
+        Object.entries(perSample).map(([le, count]) => s('nginx_ingress_controller_request_duration_seconds_bucket', ingressLabels(world, { status: '200', le }), grow(0, count, n))),
+      bucketsConstant: (le, values) => s('nginx_ingress_controller_request_duration_seconds_bucket', ingressLabels(world, { status: '200', le }), values),
+      // One Ingress is matched by name; several by a regular expression, which absent() cannot turn into a label.
+      absentLabels: { [edge.namespaceLabel]: world.namespace, ...(edge.names.length === 1 ? { ingress: edge.names[0] } : {}) },
+      scrapeUp: s('up', { job: 'ingress-nginx-controller-metrics' }, flat(1, 70)),
+    };
+  }
+  const ms = (le: string) => (le === '+Inf' ? le : String(Number(le) * 1000));
+  return {
+    requests: (status, perSample, n) => s('envoy_cluster_upstream_rq', envoyLabels(world, { envoy_response_code: status }), grow(0, perSample, n)),
+    // Envoy's upstream_rq_time has no status label: the limiter's 429s never reach a cluster.
+    buckets: (perSample, n) => Object.entries(perSample).map(([le, count]) => s('envoy_cluster_upstream_rq_time_bucket', envoyLabels(world, { le: ms(le) }), grow(0, count, n))),
+    bucketsConstant: (le, values) => s('envoy_cluster_upstream_rq_time_bucket', envoyLabels(world, { le: ms(le) }), values),
+    // The routes' clusters are matched by a regular expression: absent() returns no labels.
+    absentLabels: {},
+    scrapeUp: s('up', { job: 'envoy-gateway-proxies' }, flat(1, 70)),
   };
 }
 
@@ -202,26 +263,26 @@ export function alertCases(world: AlertWorld, queueDatabase: number): AlertCases
   const add = (alert: string, cases: AlertCase[]) => out.push({ alert: `${P}${alert}`, cases });
   const webPod = podOf(world.web.deployment);
 
-  if (world.ingress) {
-    const req = (status: string, perSample: number, n: number) => s('nginx_ingress_controller_requests', ingressLabels(world, { status }), grow(0, perSample, n));
+  const edge = edgeSeries(world);
+  if (edge) {
+    const req = edge.requests;
     // 10 req/s is 300 requests per 30 s sample.
     add('WebErrorRatioHigh', [
       { name: '10% of 10 req/s answer 503 for 15m', input: [req('200', 270, 30), req('503', 30, 30)], evals: [{ at: '3m', firing: [] }, { at: '14m', firing: [{}] }] },
       { name: '1% 5xx is below the threshold', input: [req('200', 297, 30), req('500', 3, 30)], evals: [{ at: '14m', firing: [] }] },
       { name: 'one 502 of two night requests is not judged (below the minimum rate)', input: [req('200', 1, 30), req('502', 1, 30)], evals: [{ at: '14m', firing: [] }] },
+      { name: 'a burst of rate-limited 429s is not an error', input: [req('200', 270, 30), req('429', 3000, 30)], evals: [{ at: '14m', firing: [] }] },
     ]);
 
-    const buckets = (perSample: Record<string, number>, n: number) =>
-      Object.entries(perSample).map(([le, count]) => s('nginx_ingress_controller_request_duration_seconds_bucket', ingressLabels(world, { status: '200', le }), grow(0, count, n)));
     add('WebLatencyHigh', [
       {
         name: 'p95 near 2s at 10 req/s for 15m',
-        input: [...buckets({ '0.5': 60, '1': 120, '2.5': 300, '+Inf': 300 }, 40), req('200', 300, 40)],
+        input: [...edge.buckets({ '0.5': 60, '1': 120, '2.5': 300, '+Inf': 300 }, 40), req('200', 300, 40)],
         evals: [{ at: '5m', firing: [] }, { at: '17m', firing: [{}] }],
       },
       {
         name: 'fast requests at 10 req/s',
-        input: [...buckets({ '0.5': 290, '1': 298, '2.5': 300, '+Inf': 300 }, 40), req('200', 300, 40)],
+        input: [...edge.buckets({ '0.5': 290, '1': 298, '2.5': 300, '+Inf': 300 }, 40), req('200', 300, 40)],
         evals: [{ at: '17m', firing: [] }],
       },
       {
@@ -229,17 +290,16 @@ export function alertCases(world: AlertWorld, queueDatabase: number): AlertCases
         finding: 'WebLatencyHigh has no minimum-traffic guard',
         // One request every 2 minutes, each taking 2 s.
         input: [
-          ...['0.5', '1'].map((le) => s('nginx_ingress_controller_request_duration_seconds_bucket', ingressLabels(world, { status: '200', le }), flat(0, 40))),
-          ...['2.5', '+Inf'].map((le) => s('nginx_ingress_controller_request_duration_seconds_bucket', ingressLabels(world, { status: '200', le }), steps(40, 4))),
-          s('nginx_ingress_controller_requests', ingressLabels(world, { status: '200' }), steps(40, 4)),
+          ...['0.5', '1'].map((le) => edge.bucketsConstant(le, flat(0, 40))),
+          ...['2.5', '+Inf'].map((le) => edge.bucketsConstant(le, steps(40, 4))),
+          { ...req('200', 0, 40), values: steps(40, 4) },
         ],
         evals: [{ at: '19m', firing: [] }],
       },
     ]);
 
-    const absentLabels = { [world.ingress.namespaceLabel]: ns, ingress: world.ingress.name };
     add('EdgeMetricsAbsent', [
-      { name: 'no request series of the Ingress for 31m', input: [s('up', { job: 'ingress-nginx-controller-metrics' }, flat(1, 70))], evals: [{ at: '25m', firing: [] }, { at: '32m', firing: [absentLabels] }] },
+      { name: 'no request series of the edge for 31m', input: [edge.scrapeUp], evals: [{ at: '25m', firing: [] }, { at: '32m', firing: [edge.absentLabels] }] },
       { name: 'request series present', input: [req('200', 300, 70)], evals: [{ at: '32m', firing: [] }] },
     ]);
   }

@@ -2,13 +2,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { EnvironmentConfig } from '../../../lib/config/types.generated';
-import { K8sObject, objectsOf, shippedConfig, SHIPPED_ENVIRONMENTS } from '../../helpers';
+import { K8sObject, objectsOf, shippedConfig, SHIPPED_ENVIRONMENTS, withIngressEdge } from '../../helpers';
 import { AlertCase, alertCases, AlertCases, worldOf } from './alert-cases';
 import { findPromtool, PROMTOOL_INSTALL, runPromtool, scratchDir, writeRuleFile, writeYaml } from './promtool';
 
 /** The shipped environments, plus one with another app name and the queues in Redis database 3. */
 const ENVIRONMENTS: Array<[string, EnvironmentConfig]> = [
   ...SHIPPED_ENVIRONMENTS.map((env): [string, EnvironmentConfig] => [env, shippedConfig(env)]),
+  // The shipped edge is Gateway API (Envoy Gateway); the Ingress edge (ingress-nginx) reads other metrics.
+  ['production with the ingress-nginx edge', withIngressEdge('production')],
   [
     'production as acmepay, queues in Redis database 3',
     (() => {
@@ -117,7 +119,8 @@ describe.each(ENVIRONMENTS)('alerts of %s, run through promtool', (_label, confi
 });
 
 describe('the cases reproduce the findings of issue #12 on the rules before the fix', () => {
-  const config = shippedConfig('production');
+  // The rules before the fix read ingress-nginx's metrics of the Ingress pembayaran-web, the edge production had then.
+  const config = withIngressEdge('production');
   const objects = objectsOf(config);
   const rules = rulesOf(objects);
   const findings = alertCases(worldOf(config, objects), config.redis.database).flatMap((alert) =>

@@ -10,6 +10,7 @@ import * as yaml from 'js-yaml';
 import { AlertDefinition, alertDefinitions, EdgeRequestMetrics } from '../../../lib/operations/alert-rules';
 import { AppContext } from '../../../lib/core/app-context';
 import { ingressNginxRequestMetrics } from '../../../lib/edge/ingress-nginx';
+import { envoyGateway } from '../../../lib/edge/envoy-gateway';
 import { shippedConfig } from '../../helpers';
 import { findPromtool } from './promtool';
 
@@ -26,6 +27,10 @@ interface EdgeCase {
   readonly bucketSeries: (status: string, le: string) => string;
   /** Bucket bounds in the metric's unit: [fast, slow, +Inf]. */
   readonly buckets: readonly [string, string, string];
+  /** Whether the histogram counts the rate-limited answers (with their status), or never sees them. */
+  readonly histogramSeesRateLimited: boolean;
+  /** The counter series of another environment's edge object with the same names. */
+  readonly foreignSeries: (status: string) => string;
 }
 
 const EDGES: EdgeCase[] = [
@@ -35,6 +40,19 @@ const EDGES: EdgeCase[] = [
     requestSeries: (status) => `nginx_ingress_controller_requests{exported_namespace="pembayaran",ingress="pembayaran-web",status="${status}",controller_class="k8s.io/ingress-nginx"}`,
     bucketSeries: (status, le) => `nginx_ingress_controller_request_duration_seconds_bucket{exported_namespace="pembayaran",ingress="pembayaran-web",status="${status}",le="${le}"}`,
     buckets: ['0.25', '2.5', '+Inf'],
+    histogramSeesRateLimited: true,
+    foreignSeries: (status) => `nginx_ingress_controller_requests{exported_namespace="pembayaran-staging",ingress="pembayaran-web",status="${status}"}`,
+  },
+  {
+    // Envoy Gateway: Envoy's per-cluster upstream counters; a cluster per HTTPRoute rule, durations in milliseconds.
+    name: 'envoy-gateway',
+    metrics: envoyGateway.requestMetrics('pembayaran', ['pembayaran-web', 'pembayaran-web-webhooks']),
+    requestSeries: (status) => `envoy_cluster_upstream_rq{envoy_cluster_name="httproute/pembayaran/pembayaran-web/rule/0",envoy_response_code="${status}",namespace="envoy-gateway-system"}`,
+    bucketSeries: (_status, le) => `envoy_cluster_upstream_rq_time_bucket{envoy_cluster_name="httproute/pembayaran/pembayaran-web-webhooks/rule/0",le="${le}"}`,
+    buckets: ['250', '2500', '+Inf'],
+    // The limiter answers before the router: refused requests reach no cluster, so neither counter nor histogram.
+    histogramSeesRateLimited: false,
+    foreignSeries: (status) => `envoy_cluster_upstream_rq{envoy_cluster_name="httproute/pembayaran-staging/pembayaran-web/rule/0",envoy_response_code="${status}"}`,
   },
 ];
 
@@ -99,6 +117,10 @@ describe.each(EDGES)('web alerts on $name metrics, evaluated by promtool', (edge
     evaluate(errorRatio, series, fires);
   });
 
+  test("error ratio: another environment's failing edge object does not fire this one's alert", () => {
+    evaluate(errorRatio, [{ series: edge.requestSeries('200'), values: counter(50) }, { series: edge.foreignSeries('503'), values: counter(50) }], false);
+  });
+
   test.each([
     { title: 'fast answers', slowShare: 0, fires: false },
     { title: 'most answers slow', slowShare: 0.5, fires: true },
@@ -110,9 +132,13 @@ describe.each(EDGES)('web alerts on $name metrics, evaluated by promtool', (edge
       { series: edge.bucketSeries('200', slow), values: counter(rate) },
       { series: edge.bucketSeries('200', inf), values: counter(rate) },
       // Instant 429s of the limiter must not pull p95 down.
-      { series: edge.bucketSeries('429', fast), values: counter(rate * 10) },
-      { series: edge.bucketSeries('429', slow), values: counter(rate * 10) },
-      { series: edge.bucketSeries('429', inf), values: counter(rate * 10) },
+      ...(edge.histogramSeesRateLimited
+        ? [
+            { series: edge.bucketSeries('429', fast), values: counter(rate * 10) },
+            { series: edge.bucketSeries('429', slow), values: counter(rate * 10) },
+            { series: edge.bucketSeries('429', inf), values: counter(rate * 10) },
+          ]
+        : []),
     ];
     evaluate(latency, series, fires);
   });

@@ -9,7 +9,7 @@ import { DEFAULT_RESOURCES, PORTS } from '../../../lib/core/defaults';
 import { imageRef } from '../../../lib/core/image';
 import { PembayaranStack } from '../../../lib/pembayaran-stack';
 import { promQlProblems } from '../../../lib/operations/promql';
-import { container, find, K8sObject, objectsOf, podSpecOf, rejectionsOf, ROOT, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, gateFindings, withChanges } from '../../helpers';
+import { container, find, K8sObject, objectsOf, podSpecOf, rejectionsOf, ROOT, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, gateFindings, withChanges, withIngressEdge } from '../../helpers';
 
 const stackOf = (app: any, env: string): PembayaranStack => app.node.findChild(env).node.findChild('Pembayaran') as PembayaranStack;
 const withConfig = (env: string, change: (c: EnvironmentConfig) => void): EnvironmentConfig => {
@@ -105,7 +105,9 @@ describe.each(SHIPPED_ENVIRONMENTS)('observability of %s', (env) => {
     ]));
     expect(new Set(names).size).toBe(names.length);
     const rule = (name: string) => rulesOf(objects).find((r: any) => r.alert === name);
-    expect(rule('PembayaranWebErrorRatioHigh').expr).toContain('nginx_ingress_controller_requests{exported_namespace="');
+    // The shipped environments' edge is Gateway API through Envoy Gateway: its per-route upstream counters.
+    expect(rule('PembayaranWebErrorRatioHigh').expr).toContain(`envoy_cluster_upstream_rq{envoy_cluster_name=~"httproute/${config.namespace}/(pembayaran-web|pembayaran-web-webhooks|pembayaran-web-operator)/rule/[0-9]+"`);
+    expect(rule('PembayaranWebLatencyHigh').expr).toContain('envoy_cluster_upstream_rq_time_bucket');
     expect(rule('PembayaranWebLatencyHigh').expr).toContain('histogram_quantile(0.95');
     expect(rule('PembayaranWaGatewayDown').expr).toContain('kube_deployment_status_replicas_available{namespace="' + config.namespace + '", deployment="pembayaran-wa-gateway"}');
     expect(rule('PembayaranSchedulerNotRunning').expr).toContain('kube_cronjob_status_last_successful_time{namespace="' + config.namespace + '", cronjob="pembayaran-scheduler"}');
@@ -144,8 +146,14 @@ describe('alert thresholds come from observability.alerts', () => {
     expect(rule(name).expr).toContain(fragment);
   });
 
-  test('the ingress namespace label, runbook URLs and monitor labels follow the config', () => {
-    expect(rule('PembayaranWebErrorRatioHigh').expr).toContain('nginx_ingress_controller_requests{namespace="pembayaran"');
+  test('the ingress namespace label (ingress-nginx edge), runbook URLs and monitor labels follow the config', () => {
+    const ingress = withIngressEdge('production', (d) => (d.observability = { ...d.observability, alerts: { ingressNamespaceLabel: 'namespace' } }));
+    const ingressRule = (name: string) => rulesOf(objectsOf(ingress)).find((r: any) => r.alert === name);
+    expect(ingressRule('PembayaranWebErrorRatioHigh').expr).toContain('nginx_ingress_controller_requests{namespace="pembayaran", ingress=~"pembayaran-web|pembayaran-web-webhooks|pembayaran-web-operator"');
+    expect(ingressRule('PembayaranWebLatencyHigh').expr).toContain('nginx_ingress_controller_request_duration_seconds_bucket{namespace="pembayaran"');
+    // The generic Ingress profile knows no metrics: no edge alerts rather than alerts on series that never exist.
+    const generic = withIngressEdge('production', (d) => (d.web.edge = { ...d.web.edge, rateLimitRps: 0, ingress: { controller: 'generic', operatorAnnotations: { 'example.com/allow': '10.8.0.0/16' } } }));
+    expect(rulesOf(objectsOf(generic)).map((r: any) => r.alert)).not.toContain('PembayaranWebErrorRatioHigh');
     expect(rule('PembayaranBackupTooOld').annotations.runbook_url).toBe('https://runbooks.example.com/pembayaran#pembayaranbackuptooold');
     for (const kind of ['PrometheusRule', 'PodMonitor']) {
       for (const o of objects.filter((x) => x.kind === kind)) expect(o.metadata.labels.release).toBe('kube-prometheus-stack');

@@ -34,34 +34,66 @@ describe('connectivity CLI', () => {
     expect(stdout).toContain('[1] Deployment/fastapi:8001/TCP (http)');
     expect(stdout).toContain('[2] Deployment/wa-gateway:3001/TCP (http)');
     expect(stdout).toContain('[3] Deployment/web:8080/TCP (http)');
-    // Columns: fastapi:8001, wa-gateway:3001, web:8080.
-    expect(row(stdout, 'Deployment/web')).toEqual(['✓', '·', '·']);
-    expect(row(stdout, 'Deployment/fastapi')).toEqual(['·', '✓', '·']);
-    expect(row(stdout, 'Deployment/wa-gateway')).toEqual(['·', '·', '·']);
-    expect(row(stdout, 'unlabelled pod in pembayaran')).toEqual(['·', '·', '·']);
-    expect(row(stdout, 'pod in another-namespace')).toEqual(['·', '·', '·']);
-    expect(row(stdout, 'ingress controller (ingress-nginx)')).toEqual(['·', '·', '✓']);
-    expect(row(stdout, 'external 203.0.113.10')).toEqual(['·', '·', '·']);
-    // Egress columns: DNS UDP, DNS TCP, 1.1.1.1:443, 10.0.0.1:443.
-    expect(stdout).toMatch(/source +DNS 53\/UDP +DNS 53\/TCP +1\.1\.1\.1:443 +10\.0\.0\.1:443/);
-    expect(row(stdout.slice(stdout.indexOf('Egress:')), 'Deployment/web')).toEqual(['✓', '✓', '✓', '·']);
-    expect(row(stdout.slice(stdout.indexOf('Egress:')), 'Deployment/fastapi')).toEqual(['✓', '✓', '·', '·']);
+    expect(stdout).toContain('[4] cert-manager HTTP-01 solver (hypothetical):8089/TCP (http)');
+    // Columns: fastapi:8001, wa-gateway:3001, web:8080, the solver a certificate issuance would start.
+    expect(row(stdout, 'Deployment/web')).toEqual(['✓', '·', '·', '·']);
+    expect(row(stdout, 'Deployment/fastapi')).toEqual(['·', '✓', '·', '·']);
+    expect(row(stdout, 'Deployment/wa-gateway')).toEqual(['·', '·', '·', '·']);
+    expect(row(stdout, 'unlabelled pod in pembayaran')).toEqual(['·', '·', '·', '·']);
+    expect(row(stdout, 'pod in another-namespace')).toEqual(['·', '·', '·', '·']);
+    // Manifests without an edge object get the ingress controller row (the fixture admits no solver).
+    expect(row(stdout, 'ingress controller (ingress-nginx)')).toEqual(['·', '·', '✓', '·']);
+    expect(row(stdout, 'external 203.0.113.10')).toEqual(['·', '·', '·', '·']);
+    // Egress columns: DNS UDP, DNS TCP, NodeLocal DNS UDP, 1.1.1.1:443, 10.0.0.1:443.
+    expect(stdout).toMatch(/source +DNS 53\/UDP +DNS 53\/TCP +NodeLocal DNS 53\/UDP +1\.1\.1\.1:443 +10\.0\.0\.1:443/);
+    expect(row(stdout.slice(stdout.indexOf('Egress:')), 'Deployment/web')).toEqual(['✓', '✓', '·', '✓', '·']);
+    expect(row(stdout.slice(stdout.indexOf('Egress:')), 'Deployment/fastapi')).toEqual(['✓', '✓', '·', '·', '·']);
+  });
+
+  describe.each(['production', 'staging'])('the committed dist/%s, through its Gateway', (env) => {
+    const dist = path.join(__dirname, '../../../dist', env);
+    const { code, stdout } = run(dist);
+    const gateway = env === 'production' ? 'gateway-system/public' : 'pembayaran-staging/pembayaran-gateway';
+    const egress = stdout.slice(stdout.indexOf('Egress:'));
+
+    test('the row of the Gateway the HTTPRoutes attach to reaches nginx (and the solver where staging proves its own certificates), nothing else', () => {
+      expect(code).toBe(0);
+      // Columns: fastapi, queue-metrics, wa-gateway, web http, web health (the kubelet's), fpm-metrics, nginx-metrics, the solver.
+      expect(row(stdout, `gateway proxy of ${gateway} (envoy-gateway-system)`)).toEqual(['·', '·', '·', '✓', '·', '·', '·', env === 'staging' ? '✓' : '·']);
+      // No Ingress: no ingress controller row, and no other source reaches the solver.
+      expect(stdout).not.toContain('ingress controller (');
+      const matrix = stdout.slice(stdout.indexOf('Ingress:'), stdout.indexOf('Egress:'));
+      const solverColumn = matrix.split('\n').filter((l) => /^  \S/.test(l) && /[✓·]\s*$/.test(l) && !l.includes('gateway proxy')).map((l) => l.trim().split(/\s+/).pop());
+      expect(solverColumn.length).toBeGreaterThan(8);
+      expect(solverColumn.filter((mark) => mark === '✓')).toEqual([]);
+    });
+
+    test('NodeLocal DNSCache is reachable where the environment runs it (production), and nowhere else', () => {
+      const column = (label: string) => row(egress, label)[2];
+      for (const w of ['Deployment/pembayaran-web', 'Deployment/pembayaran-fastapi', 'CronJob/pembayaran-scheduler']) expect(column(w)).toBe(env === 'production' ? '✓' : '·');
+    });
+  });
+
+  test('--gateway-namespace moves the Gateway proxy rows', () => {
+    const { code, stdout } = run(path.join(__dirname, '../../../dist/production'), '--gateway-namespace', 'edge');
+    expect(code).toBe(0);
+    expect(row(stdout, 'gateway proxy of gateway-system/public (edge)')).toEqual(['·', '·', '·', '·', '·', '·', '·', '·']);
   });
 
   test('--ingress-namespace moves the ingress controller probe', () => {
     const { code, stdout } = run(FIXTURE, '--ingress-namespace', 'traefik');
     expect(code).toBe(0);
-    expect(row(stdout, 'ingress controller (traefik)')).toEqual(['·', '·', '·']);
+    expect(row(stdout, 'ingress controller (traefik)')).toEqual(['·', '·', '·', '·']);
   });
 
   test('a Prometheus row shows who scrapes; --monitoring-namespace moves it', () => {
     const shipped = path.join(__dirname, '../../../dist/production');
     const { code, stdout } = run(shipped);
     expect(code).toBe(0);
-    // Columns: fastapi, queue-metrics, wa-gateway, web fastcgi, web http, fpm-metrics, nginx-metrics.
-    expect(row(stdout, 'prometheus (monitoring)')).toEqual(['·', '✓', '·', '·', '·', '✓', '✓']);
+    // Columns: fastapi, queue-metrics, wa-gateway, web fastcgi, web http, fpm-metrics, nginx-metrics, solver.
+    expect(row(stdout, 'prometheus (monitoring)')).toEqual(['·', '✓', '·', '·', '·', '✓', '✓', '·']);
     const moved = run(shipped, '--monitoring-namespace', 'observability').stdout;
-    expect(row(moved, 'prometheus (observability)')).toEqual(['·', '·', '·', '·', '·', '·', '·']);
+    expect(row(moved, 'prometheus (observability)')).toEqual(['·', '·', '·', '·', '·', '·', '·', '·']);
   });
 
   test('--egress adds targets and --namespace declares namespace labels', () => {
@@ -76,7 +108,7 @@ describe('connectivity CLI', () => {
     );
     expect(code).toBe(0);
     expect(stdout).toMatch(/10\.0\.0\.1:443 +10\.20\.0\.5:5432 +2001:db8::1:443/);
-    expect(row(stdout.slice(stdout.indexOf('Egress:')), 'Deployment/web')).toEqual(['✓', '✓', '✓', '·', '✓', '·']);
+    expect(row(stdout.slice(stdout.indexOf('Egress:')), 'Deployment/web')).toEqual(['✓', '✓', '·', '✓', '·', '✓', '·']);
   });
 
   test.each([
@@ -88,6 +120,7 @@ describe('connectivity CLI', () => {
     [[FIXTURE, '--namespace', 'Bad_Name'], 'is not a namespace name'],
     [[FIXTURE, '--namespace', 'edge:team'], 'expected key=value'],
     [[FIXTURE, '--ingress-namespace', 'NGINX'], 'is not a namespace name'],
+    [[FIXTURE, '--gateway-namespace', 'Envoy'], '--gateway-namespace "Envoy" is not a namespace name'],
   ])('usage error %j exits 2 with one line', (argv, message) => {
     const { code, stdout, stderr } = run(...argv);
     expect(code).toBe(2);

@@ -24,7 +24,7 @@ describe('validate CLI', () => {
   test('exit 0 and a one-line summary on a clean set', () => {
     const r = run([HARDENED]);
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toBe('No findings in 17 objects.\n');
+    expect(r.stdout).toBe('No findings in 22 objects.\n');
   });
 
   test('exit 1 and a table with the columns on findings', () => {
@@ -35,7 +35,7 @@ describe('validate CLI', () => {
     expect(lines[0]).toMatch(/^FILE\s+KIND\/NAME\s+RULE\s+MESSAGE$/);
     expect(lines[1]).toContain(path.join(dir, 'production', 'deployment-api.yaml'));
     expect(lines[1]).toMatch(/Deployment\/pembayaran-api\s+pss\/restricted\/privilege-escalation\s+spec\.template\.spec\.containers\[0\] "app": securityContext\.allowPrivilegeEscalation must be false$/);
-    expect(r.stdout).toContain('1 finding on 1 object in 17 objects.');
+    expect(r.stdout).toContain('1 finding on 1 object in 22 objects.');
   });
 
   test('--json output parses and carries the findings', () => {
@@ -52,7 +52,7 @@ describe('validate CLI', () => {
         message: 'spec.template.spec.containers[0] "app": securityContext.allowPrivilegeEscalation must be false',
       },
     ]);
-    expect(parsed.summary).toEqual({ objects: 15, findings: 1, byRule: { 'pss/restricted/privilege-escalation': 1 } });
+    expect(parsed.summary).toEqual({ objects: 20, findings: 1, byRule: { 'pss/restricted/privilege-escalation': 1 } });
     expect(JSON.parse(run(['--json', HARDENED]).stdout)).toMatchObject({ findings: [], summary: { findings: 0 } });
   });
 

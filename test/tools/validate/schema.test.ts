@@ -5,6 +5,8 @@ import { hardened } from './fixtures';
 const validator = new SchemaValidator();
 const byKind = (kind: string) => hardened().find((m) => m.object.kind === kind)!.object as any;
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
+/** The hardened HTTPRoute that forwards to the API Service (not its redirect twin). */
+const apiRoute = () => hardened().find((m) => m.object.kind === 'HTTPRoute' && m.object.metadata.name === 'pembayaran-api')!.object as any;
 
 describe('strict schema (k8s 1.28)', () => {
   test('an unknown field at a nested level is rejected with a readable path', () => {
@@ -149,6 +151,58 @@ describe('custom resources against served CRD versions', () => {
       const issues = validator.validate({ apiVersion, kind, metadata: { name: 'x' }, spec: { bogus: 1 } });
       expect(issues.map((i) => i.rule)).toContain('schema/unknown-field');
     }
+  });
+});
+
+describe('the edge kinds against the Gateway API (v1.6.1) and Envoy Gateway (v1.9.0) CRDs', () => {
+  test('the hardened Gateway, HTTPRoutes and policies are valid', () => {
+    for (const kind of ['Gateway', 'HTTPRoute', 'BackendTrafficPolicy', 'SecurityPolicy']) {
+      expect({ kind, issues: validator.validate(byKind(kind)) }).toEqual({ kind, issues: [] });
+    }
+  });
+
+  test('unknown fields are rejected at any depth of every edge kind', () => {
+    const route = clone(apiRoute());
+    route.spec.rules[0].timeouts.requestTimeout = '75s';
+    route.spec.rules[0].backendRefs[0].portName = 'http';
+    expect(validator.validate(route)).toEqual([
+      { rule: 'schema/unknown-field', message: 'spec.rules[0].backendRefs[0]: unknown field "portName"' },
+      { rule: 'schema/unknown-field', message: 'spec.rules[0].timeouts: unknown field "requestTimeout"' },
+    ]);
+    const gateway = clone(byKind('Gateway'));
+    gateway.spec.listeners[1].tls.certificateRef = { name: 'x' };
+    expect(validator.validate(gateway)).toEqual([{ rule: 'schema/unknown-field', message: 'spec.listeners[1].tls: unknown field "certificateRef"' }]);
+    const traffic = clone(byKind('BackendTrafficPolicy'));
+    traffic.spec.rateLimit.local.rules[0].limit.burst = 100;
+    expect(validator.validate(traffic)).toEqual([{ rule: 'schema/unknown-field', message: 'spec.rateLimit.local.rules[0].limit: unknown field "burst"' }]);
+    const security = clone(byKind('SecurityPolicy'));
+    security.spec.authorization.rules[0].principal.sourceCIDRs = ['10.0.0.0/8'];
+    expect(validator.validate(security)).toEqual([{ rule: 'schema/unknown-field', message: 'spec.authorization.rules[0].principal: unknown field "sourceCIDRs"' }]);
+    const client = {
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'ClientTrafficPolicy',
+      metadata: { name: 'x', namespace: 'pembayaran' },
+      spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'pembayaran-edge' }], clientIPDetection: { xForwardedFor: { numTrustedHops: 1 } } },
+    };
+    expect(validator.validate(client)).toEqual([]);
+    (client.spec.clientIPDetection.xForwardedFor as any).trustedHops = 1;
+    expect(validator.validate(client)).toEqual([{ rule: 'schema/unknown-field', message: 'spec.clientIPDetection.xForwardedFor: unknown field "trustedHops"' }]);
+  });
+
+  test('enums, patterns and served versions of the CRDs are enforced', () => {
+    const route = clone(apiRoute());
+    route.spec.rules[0].matches[0].path.type = 'Prefix';
+    route.spec.rules[0].timeouts.request = '75 seconds';
+    expect(validator.validate(route).map((i) => i.message)).toEqual([
+      'spec.rules[0].matches[0].path.type: must be one of "Exact", "PathPrefix", "RegularExpression", got "Prefix"',
+      expect.stringMatching(/^spec\.rules\[0\]\.timeouts\.request: must match pattern/),
+    ]);
+    const traffic = clone(byKind('BackendTrafficPolicy'));
+    traffic.spec.rateLimit.local.rules[0].limit.unit = 'Seconds';
+    expect(validator.validate(traffic).map((i) => i.message)).toEqual([expect.stringMatching(/^spec\.rateLimit\.local\.rules\[0\]\.limit\.unit: must be one of "Second", /)]);
+    // v1beta1 is still served by the standard channel; a made-up version is not.
+    expect(validator.validate({ ...clone(apiRoute()), apiVersion: 'gateway.networking.k8s.io/v1beta1' })).toEqual([]);
+    expect(validator.validate({ ...clone(apiRoute()), apiVersion: 'gateway.networking.k8s.io/v2' }).map((i) => i.rule)).toEqual(['schema/unknown-kind']);
   });
 });
 
