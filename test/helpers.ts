@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { buildApp } from '../charts';
 import { ConfigError, ConfigProblem, loadEnvironment, parseEnvironment } from '../lib/config/load';
+import { KEY_PATH_PATTERN } from '../lib/config/messages';
 import { EnvironmentConfig } from '../lib/config/types.generated';
 import { manifestPath } from '../tools/synth/render';
 import { validateManifests } from '../tools/validate';
@@ -176,7 +177,7 @@ export function snapshotTree(dir: string): Record<string, string> {
 }
 
 /** A `file: key.path: message` line, as every refusal prints it. */
-export const PROBLEM_LINE = /^[^\s:][^:]*: [A-Za-z_\[][^:]*: .+/;
+export const PROBLEM_LINE = new RegExp(`^[^\\s:][^:]*: ${KEY_PATH_PATTERN}: .+`);
 /** A stack trace frame, which no refusal may print. */
 export const STACK_FRAME = /^\s+at .+\(?.*:\d+:\d+\)?$/m;
 

@@ -65,7 +65,7 @@ export function parseEnvironment(file: string, text: string, warnings: ConfigPro
   try {
     document = loadYamlDocument(text, file);
   } catch (err) {
-    if (err instanceof InputError) throw new ConfigError([{ file, path: '', message: err.message }]);
+    if (err instanceof InputError) throw new ConfigError([{ file, path: err.keyPath, message: err.message }]);
     throw err;
   }
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {

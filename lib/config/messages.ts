@@ -32,13 +32,20 @@ export function showValue(value: unknown): string {
   return truncate(String(value));
 }
 
-/** `laravel.env.APP_NAME`, `workers[0].name`, `podLabels["app.kubernetes.io/name"]`: a key path from its segments. */
+/**
+ * `laravel.env.APP_NAME`, `workers[0].name`, `podLabels["app.kubernetes.io/name"]`: a key path from its
+ * segments. Keys that are not plain identifiers, or are longer than MAX_ECHO, are quoted (and cut, ending
+ * in an ellipsis), so that a path always reads back unambiguously.
+ */
 export function formatKeyPath(segments: readonly (string | number)[]): string {
   let out = '';
   for (const segment of segments) {
     if (typeof segment === 'number' || /^\d+$/.test(segment)) out += `[${segment}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment)) out += out ? `.${truncate(segment)}` : truncate(segment);
-    else out += `[${truncate(JSON.stringify(segment))}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment) && segment.length <= MAX_ECHO) out += out ? `.${segment}` : segment;
+    else out += `[${JSON.stringify(segment.length > MAX_ECHO ? `${segment.slice(0, MAX_ECHO)}…` : segment)}]`;
   }
   return out;
 }
+
+/** A key path as formatKeyPath writes it, for tests and tools that read messages back. */
+export const KEY_PATH_PATTERN = '(?:[A-Za-z_][A-Za-z0-9_-]*|\\[(?:\\d+|"(?:[^"\\\\]|\\\\.)*")\\])(?:\\.[A-Za-z_][A-Za-z0-9_-]*|\\[(?:\\d+|"(?:[^"\\\\]|\\\\.)*")\\])*';

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as yaml from 'js-yaml';
+import { formatKeyPath } from './messages';
 
 /** Largest config file accepted. Kubernetes caps one object at 1 MiB too (etcd's request limit is 1.5 MiB). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -15,9 +16,12 @@ export const MAX_DOCUMENT_CHARS = 2 * MAX_CONFIG_BYTES;
 /** Nesting depth of a document; js-yaml's own default is 100. */
 export const MAX_DOCUMENT_DEPTH = 50;
 
-/** Why an input was refused: a one-line reason, without the file name (the caller adds it). */
+/** Why an input was refused: a one-line reason, without the file name (the caller adds it), and the key path when known. */
 export class InputError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    public readonly keyPath: string = '',
+  ) {
     super(message);
     this.name = 'InputError';
   }
@@ -94,12 +98,45 @@ export function loadYamlDocuments(text: string, file: string, limits: YamlLimits
     // maxDepth is a js-yaml 4.1+ option its type definitions do not list yet.
     documents = yaml.loadAll(text, undefined, { filename: file, schema: yaml.CORE_SCHEMA, maxDepth: MAX_DOCUMENT_DEPTH } as yaml.LoadOptions);
   } catch (err) {
-    if (err instanceof yaml.YAMLException) throw new InputError(yamlSyntaxMessage(err));
+    // A tag the core schema refuses sits on one value, whose key is then known; for a broken structure
+    // the line and column are the only reliable pointer.
+    if (err instanceof yaml.YAMLException) throw new InputError(yamlSyntaxMessage(err), err.mark && /\btag\b/.test(err.reason ?? '') ? keyPathAtLine(text, err.mark.line) : '');
     throw err;
   }
   const budget = { values: limits.maxValues ?? MAX_DOCUMENT_VALUES, chars: limits.maxChars ?? MAX_DOCUMENT_CHARS };
   for (const document of documents) measure(document, budget);
   return documents.map((d) => structuredClone(d));
+}
+
+/**
+ * The key path of a line of a block-style YAML document (`web.ingress.annotations`, `workers[1].name`),
+ * read from the keys and list items above it by their indentation; empty when there is none.
+ */
+export function keyPathAtLine(text: string, line: number): string {
+  const lines = text.split('\n').slice(0, line + 1);
+  // One entry per open mapping key or list, by indentation.
+  const stack: Array<{ indent: number; segment: string | number; list?: boolean }> = [];
+  for (const raw of lines) {
+    const match = /^(\s*)((?:- +)*)([^\s#'"{[][^:#]*?|'[^']*'|"[^"]*")?\s*:(?:\s|$)/.exec(raw);
+    const item = /^(\s*)- /.exec(raw);
+    if (!match && !item) continue;
+    const indent = (match ?? item)![1].length;
+    while (stack.length && stack[stack.length - 1].indent > indent) stack.pop();
+    if (item && item[1].length === indent) {
+      const top = stack[stack.length - 1];
+      if (top?.list && top.indent === indent) top.segment = (top.segment as number) + 1;
+      else {
+        while (stack.length && stack[stack.length - 1].indent >= indent && !stack[stack.length - 1].list) stack.pop();
+        stack.push({ indent, segment: 0, list: true });
+      }
+    }
+    if (match && match[3] !== undefined) {
+      const keyIndent = indent + match[2].length;
+      while (stack.length && stack[stack.length - 1].indent >= keyIndent && !stack[stack.length - 1].list) stack.pop();
+      stack.push({ indent: keyIndent, segment: match[3].replace(/^['"]|['"]$/g, '') });
+    }
+  }
+  return formatKeyPath(stack.map((e) => e.segment));
 }
 
 /** One YAML document (an empty text is `undefined`); several documents are refused. */
@@ -109,23 +146,28 @@ export function loadYamlDocument(text: string, file: string, limits: YamlLimits 
   return documents[0];
 }
 
-/** Walks a document as if its aliases were copies, and stops as soon as the budget is spent. */
+/**
+ * Walks a document as if its aliases were copies, and stops as soon as the budget is spent, or at an
+ * alias of its own ancestor (a value that contains itself), naming the key path where that happened.
+ */
 function measure(root: unknown, budget: { values: number; chars: number }): void {
   const limit = `expands to more than ${budget.values} values or ${budget.chars} characters (YAML aliases count every time they are used); write the values out instead`;
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (--budget.values < 0) throw new InputError(limit);
-    if (typeof node === 'string') {
-      budget.chars -= node.length;
-    } else if (Array.isArray(node)) {
-      for (const item of node) stack.push(item);
-    } else if (node !== null && typeof node === 'object') {
+  const walk = (node: unknown, segments: (string | number)[], ancestors: Set<unknown>) => {
+    if (--budget.values < 0) throw new InputError(limit, formatKeyPath(segments));
+    if (segments.length > MAX_DOCUMENT_DEPTH * 4) throw new InputError(`nests deeper than ${MAX_DOCUMENT_DEPTH * 4} levels through YAML aliases`, formatKeyPath(segments.slice(0, 8)));
+    if (typeof node === 'string') budget.chars -= node.length;
+    if (budget.chars < 0) throw new InputError(limit, formatKeyPath(segments));
+    if (node === null || typeof node !== 'object') return;
+    if (ancestors.has(node)) throw new InputError('is a YAML alias of a value that contains it; a config cannot contain itself', formatKeyPath(segments));
+    ancestors.add(node);
+    if (Array.isArray(node)) node.forEach((item, i) => walk(item, [...segments, i], ancestors));
+    else {
       for (const [key, value] of Object.entries(node)) {
         budget.chars -= key.length;
-        stack.push(value);
+        walk(value, [...segments, key], ancestors);
       }
     }
-    if (budget.chars < 0) throw new InputError(limit);
-  }
+    ancestors.delete(node);
+  };
+  walk(root, [], new Set());
 }

@@ -269,6 +269,10 @@ describe('npm run publish, killed while it writes', () => {
     expect(publishChanged({ PEMBAYARAN_KILL_AT_WRITE_STEP: String(k) }).signal).toBe('SIGKILL');
     expect(git('rev-parse', 'HEAD')).toBe(head);
     expect(fs.existsSync(path.join(repo, '.git', 'pembayaran-publish.journal'))).toBe(true);
+    // A diff of a half-swapped checkout would be meaningless: it says so instead.
+    const diff = runNode(path.join(ROOT, 'build/tools/gitops/diff-cli.js'), [repo, '--config-dir', configDir]);
+    expect(diff.status).toBe(2);
+    expect(diff.stderr).toMatch(/is in the middle of an interrupted publish \(journal .*pembayaran-publish\.journal\); run npm run publish to complete it first/);
 
     const done = publishChanged();
     expect(done.stderr).toBe('');

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { defaultJournal } from '../../tools/synth/write';
-import { PROBLEM_LINE, ROOT, runSynth, snapshotTree, STACK_FRAME, withChanges } from '../helpers';
+import { PROBLEM_LINE, ROOT, runNode, runSynth, snapshotTree, STACK_FRAME, withChanges } from '../helpers';
 
 let work: string;
 let outdir: string;
@@ -186,6 +186,26 @@ describe('hangs and resource exhaustion', () => {
     expect(refused(['--config', path.join(dir, 'staging.yaml')])).toEqual([`${path.basename(dir)}/staging.yaml: is a FIFO (named pipe), not a regular file; refused (only regular files are read)`]);
   });
 
+  test('a YAML tag the core schema does not know names its key, line and column', () => {
+    expectRefused(shipped('production').replace('timezone: Asia/Jakarta', 'timezone: !!binary QXNpYS9KYWthcnRh'), 'laravel.timezone', /^YAML syntax error: line \d+, column \d+: unknown tag !<tag:yaml\.org,2002:binary>/);
+    expectRefused(shipped('production').replace('  replicas: 3\n', '  replicas: !!js/function "function () { return 3 }"\n'), 'web.replicas', /unknown tag/);
+  });
+
+  test('a value that contains itself through an alias is refused at its key', () => {
+    expectRefused(shipped('production').replace('laravel:\n  image:\n    repository: ghcr.io/example/pembayaran', 'laravel: &self\n  image:\n    repository: *self'), 'laravel.image.repository', /^is a YAML alias of a value that contains it/);
+  });
+
+  test('npm run validate on a FIFO refuses it instead of hanging', () => {
+    const fifo = path.join(work, 'manifests.yaml');
+    require('child_process').execFileSync('mkfifo', [fifo]);
+    const result = runNode(path.join(ROOT, 'build/tools/validate/cli.js'), [fifo]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`validate: cannot read manifests: ${fifo}: is a FIFO (named pipe), not a regular file; refused (only regular files are read)\n`);
+    const dir = fs.mkdtempSync(path.join(work, 'manifests-'));
+    require('child_process').execFileSync('mkfifo', [path.join(dir, 'pipe.yaml')]);
+    expect(runNode(path.join(ROOT, 'build/tools/validate/cli.js'), [dir]).stderr).toMatch(/pipe\.yaml: is a FIFO \(named pipe\), not a regular file; refused/);
+  });
+
   test('a config file over 1 MiB is refused before it is read', () => {
     const lines = refused(['--config', configFile(`${shipped('production')}\n# ${'z'.repeat(1024 * 1024)}\n`)]);
     expect(lines).toEqual([expect.stringMatching(/: is \d+ bytes; the limit is 1048576 bytes \(1 MiB\)$/)]);
@@ -215,6 +235,7 @@ describe('accepted before, refused by Kubernetes: names and labels of what the p
     ['an annotation key "Bad Key"', (d: any) => (d.web.ingress = { annotations: { 'Bad Key': 'x' } }), 'web.ingress.annotations["Bad Key"]', /^expected an annotation key: .*\(got "Bad Key"\)$/],
     ['a podLabels key with a space', (d: any) => (d.database.peers = [{ namespace: 'databases', podLabels: { 'app name': 'mysql' } }]), 'database.peers[0].podLabels["app name"]', /^expected a label key: /],
     ['a podLabels value over 63 characters', (d: any) => (d.database.peers = [{ namespace: 'databases', podLabels: { app: 'm'.repeat(64) } }]), 'database.peers[0].podLabels.app', /expected at most 63 characters/],
+    ['a secret store name over 253 characters (found by the property test)', (d: any) => (d.secrets.store.name = 's'.repeat(256)), 'secrets.store.name', /at most 253 characters/],
     ['a monitorLabels value with a slash', (d: any) => (d.observability = { monitorLabels: { release: 'kube/prometheus' } }), 'observability.monitorLabels.release', /^expected a label value: .*\(got "kube\/prometheus"\)$/],
   ])('%s', (_case, change, key, message) => {
     expectRefused(withChanges('production', change), key, message);

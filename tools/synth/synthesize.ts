@@ -82,7 +82,7 @@ export function synthesize(options: SynthOptions): SynthResult {
  * The pipeline's own check: an environment whose config was read is in the output, and the output holds
  * nothing else; otherwise a bug upstream would delete an environment from every cluster downstream.
  */
-function checkEveryEnvironmentRendered(files: RenderedFiles, loaded: readonly LoadedEnvironment[], withArgoCd: boolean): void {
+export function checkEveryEnvironmentRendered(files: RenderedFiles, loaded: readonly LoadedEnvironment[], withArgoCd: boolean): void {
   const folders = new Set([...files.keys()].map((f) => f.split('/')[0]));
   const expected = new Set([...loaded.map((l) => l.config.name), ...(withArgoCd ? [ARGOCD_CHART_ID] : [])]);
   const missing = loaded.filter((l) => !folders.has(l.config.name)).map((l) => `${l.file} (${l.config.name}/)`);

@@ -16,6 +16,8 @@ import SHARED_AJV_OPTIONS from '../../schemas/ajv-options.json';
 export interface SchemaIssue {
   readonly rule: SchemaRule;
   readonly message: string;
+  /** The offending scalar, when the error is about one (lets synth name the config key it came from). */
+  readonly value?: string;
 }
 
 export type SchemaRule = 'schema/invalid' | 'schema/unknown-field' | 'schema/unknown-kind' | 'schema/unserved-version';
@@ -92,7 +94,11 @@ export class SchemaValidator {
     const validate = this.validatorFor(apiVersion, kind);
     if (!validate) return [this.unknown(apiVersion, kind)];
     if (validate(object)) return [];
-    return formatErrors(validate.errors ?? [], object).map((e) => ({ rule: e.unknownField ? 'schema/unknown-field' : 'schema/invalid', message: e.message }));
+    return formatErrors(validate.errors ?? [], object).map((e) => ({
+      rule: e.unknownField ? 'schema/unknown-field' : 'schema/invalid',
+      message: e.message,
+      ...(e.value !== undefined ? { value: e.value } : {}),
+    }));
   }
 
   private unknown(apiVersion: string, kind: string): SchemaIssue {
@@ -180,6 +186,7 @@ function describe(value: unknown): string {
 interface Formatted {
   readonly message: string;
   readonly unknownField: boolean;
+  readonly value?: string;
 }
 
 /** Turns Ajv errors into one readable line each; alternatives (oneOf/anyOf) are collapsed into one message. */
@@ -214,6 +221,7 @@ export function formatErrors(errors: readonly ErrorObject[], data?: unknown): Fo
         push({
           unknownField: false,
           message: at(`must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}, got ${show(got)}`),
+          ...(typeof got === 'string' ? { value: got } : {}),
         });
         break;
       case 'oneOf':
@@ -231,7 +239,11 @@ export function formatErrors(errors: readonly ErrorObject[], data?: unknown): Fo
         break;
       }
       default:
-        push({ unknownField: false, message: at(`${e.message ?? e.keyword}${got !== undefined && typeof got !== 'object' ? ` (got ${show(got)})` : ''}`) });
+        push({
+          unknownField: false,
+          message: at(`${e.message ?? e.keyword}${got !== undefined && typeof got !== 'object' ? ` (got ${show(got)})` : ''}`),
+          ...(typeof got === 'string' || typeof got === 'number' ? { value: String(got) } : {}),
+        });
     }
   }
   return out;

@@ -107,6 +107,19 @@ describe('the config schema uses the same rules', () => {
     }
   });
 
+  test('every key with a DNS-1123 label pattern also has its length limit (new keys included)', () => {
+    const unlimited: string[] = [];
+    const walk = (node: any, at: string) => {
+      if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${at}/${i}`));
+      else if (node && typeof node === 'object') {
+        if (node.pattern === `^${DNS1123_LABEL_FMT}$` && !(node.maxLength <= 63)) unlimited.push(at);
+        for (const [k, v] of Object.entries(node)) walk(v, `${at}/${k}`);
+      }
+    };
+    walk(schema, '#');
+    expect(unlimited).toEqual([]);
+  });
+
   test('every integer is bounded to int32 (replicas: 2147483648 and runAsUser: 1e308 were accepted)', () => {
     const unbounded: string[] = [];
     const walk = (node: any, at: string) => {

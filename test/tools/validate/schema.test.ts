@@ -135,6 +135,7 @@ describe('custom resources against served CRD versions', () => {
       {
         rule: 'schema/invalid',
         message: 'spec.triggers[0].authenticationRef.kind: must be one of "TriggerAuthentication", "ClusterTriggerAuthentication", got "SecretStore"',
+        value: 'SecretStore',
       },
     ]);
   });
