@@ -193,6 +193,7 @@ export function edgeProblems(config: EnvironmentConfig): SemanticProblem[] {
   const seenSecrets = new Map<string, string>();
   hosts.forEach((host, i) => {
     if (seenHosts.has(host.hostname)) add(`web.edge.hosts[${i}].hostname`, `"${host.hostname}" is listed twice`);
+    if (/^[0-9]+(\.[0-9]+){3}$/.test(host.hostname)) add(`web.edge.hosts[${i}].hostname`, `"${host.hostname}" is an IP address; routes and certificates need a DNS name`);
     seenHosts.set(host.hostname, i);
     if (host.tlsSecretName !== undefined) {
       const owner = seenSecrets.get(host.tlsSecretName);

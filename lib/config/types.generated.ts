@@ -401,24 +401,12 @@ export interface WebConfig {
      */
     hosts?: [
       {
-        /**
-         * Public host name, e.g. api.pembayaran.example.com.
-         */
-        hostname: string;
-        /**
-         * Secret cert-manager writes the host's certificate to, where the project owns the Gateway or Ingress. Default: <appName>-tls for laravel.host, <appName>-tls-<hostname with dots as dashes> for the others.
-         */
-        tlsSecretName?: string;
+        hostname: Dns1123Subdomain;
+        tlsSecretName?: Dns1123Subdomain;
       },
       ...{
-        /**
-         * Public host name, e.g. api.pembayaran.example.com.
-         */
-        hostname: string;
-        /**
-         * Secret cert-manager writes the host's certificate to, where the project owns the Gateway or Ingress. Default: <appName>-tls for laravel.host, <appName>-tls-<hostname with dots as dashes> for the others.
-         */
-        tlsSecretName?: string;
+        hostname: Dns1123Subdomain;
+        tlsSecretName?: Dns1123Subdomain;
       }[]
     ];
     /**
@@ -448,15 +436,12 @@ export interface WebConfig {
     /**
      * Client address ranges allowed on the operator paths (everyone else gets 403). Required when operatorPaths are set.
      */
-    operatorAllowedCidrs: string[];
+    operatorAllowedCidrs: Ipv4Cidr[];
     /**
      * TLS certificates from cert-manager.
      */
     tls: {
-      /**
-       * cert-manager ClusterIssuer of the certificates, where the project owns the Gateway or Ingress.
-       */
-      clusterIssuer: string;
+      clusterIssuer: Dns1123Subdomain;
       /**
        * How the issuer proves the domains. http01: cert-manager's solver pods run in this namespace and the edge must reach them (a NetworkPolicy allows it); dns01: no solver pod, the issuer writes DNS records (works behind allow lists and for wildcards).
        */
@@ -470,18 +455,9 @@ export interface WebConfig {
        * The Gateway listeners the routes attach to, usually a platform team's shared Gateway. Required unless create is true.
        */
       parentRefs: {
-        /**
-         * Gateway name.
-         */
-        name: string;
-        /**
-         * Gateway namespace. Default: the environment's namespace.
-         */
-        namespace?: string;
-        /**
-         * Listener name. Default: unset, every listener that admits the route.
-         */
-        sectionName?: string;
+        name: Dns1123Subdomain;
+        namespace?: Dns1123Label;
+        sectionName?: Dns1123Subdomain;
         /**
          * Protocol of that listener: HTTPS listeners get the application routes, HTTP listeners the redirect to HTTPS.
          */
@@ -491,10 +467,7 @@ export interface WebConfig {
        * Also emit a Gateway (<appName>-gateway) in the namespace: one HTTPS listener per host with its cert-manager certificate, and an HTTP listener that only redirects (and serves ACME HTTP-01 challenges).
        */
       create: boolean;
-      /**
-       * GatewayClass of the Gateway the project creates (required with create).
-       */
-      className?: string;
+      className?: Dns1123Subdomain;
       /**
        * With create: X-Forwarded-For hops to trust when finding the client address (a load balancer in front of the Gateway that appends it: 1), for rate limits and allow lists. Default: unset, the connection's source address.
        */
@@ -508,28 +481,10 @@ export interface WebConfig {
        * Controller profile that chooses the annotations: ingress-nginx (rate limit, allow list, timeouts, body size, TLS redirect) or generic (only the annotations below; rate limits and allow lists must come from them).
        */
       controller: 'ingress-nginx' | 'generic';
-      /**
-       * IngressClass.
-       */
-      className: string;
-      /**
-       * Extra annotations of every Ingress (they win over the profile's).
-       */
-      annotations: {
-        [k: string]: string;
-      };
-      /**
-       * Extra annotations of the webhook Ingress.
-       */
-      webhookAnnotations: {
-        [k: string]: string;
-      };
-      /**
-       * Extra annotations of the operator Ingress (with the generic profile: the allow list).
-       */
-      operatorAnnotations: {
-        [k: string]: string;
-      };
+      className: Dns1123Subdomain;
+      annotations: AnnotationMap;
+      webhookAnnotations: AnnotationMap;
+      operatorAnnotations: AnnotationMap;
     };
   };
   /**
@@ -865,12 +820,7 @@ export interface NetworkPolicyConfig {
    */
   gatewayDataPlane: {
     namespace?: Dns1123Label;
-    /**
-     * Labels of those pods. Default: the implementation's labels of the proxies of the Gateways in web.edge.gateway.parentRefs (envoy-gateway: app.kubernetes.io/name=envoy, app.kubernetes.io/component=proxy and the owning-gateway labels).
-     */
-    podLabels?: {
-      [k: string]: string;
-    };
+    podLabels?: LabelMap;
   };
   /**
    * Cluster DNS.
@@ -881,7 +831,7 @@ export interface NetworkPolicyConfig {
     /**
      * DNS servers reached by address on port 53 (UDP and TCP), e.g. NodeLocal DNSCache's 169.254.20.10/32 (EKS, GKE), which runs on the node and is no pod the DNS selector matches.
      */
-    ipBlocks: string[];
+    ipBlocks: Ipv4Cidr[];
   };
   /**
    * HTTPS (443) egress to the internet.
@@ -1064,7 +1014,7 @@ export interface BackupConfig {
      */
     minRows: number;
     /**
-     * Size limit of the scratch volume holding the downloaded dump and the restored database.
+     * Size limit of each of the two scratch volumes: the downloaded dump, and the restored database's files.
      */
     scratchSize: string;
     /**

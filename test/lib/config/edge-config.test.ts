@@ -140,6 +140,7 @@ describe('web.edge cross-field rules', () => {
     ['the hosts leave out laravel.host', 'production', (e) => (e.hosts = [{ hostname: 'api.pembayaran.example.com' }]), [
       'web.edge.hosts: does not list laravel.host (pembayaran.example.com); APP_URL and the readiness probe use it: add it',
     ]],
+    ['a host is an IP address', 'production', (e) => (e.hosts[2].hostname = '203.0.113.7'), ['web.edge.hosts[2].hostname: "203.0.113.7" is an IP address; routes and certificates need a DNS name']],
     ['a host is listed twice', 'production', (e) => e.hosts.push({ hostname: 'api.pembayaran.example.com' }), ['web.edge.hosts[3].hostname: "api.pembayaran.example.com" is listed twice']],
     ['two hosts share a certificate Secret', 'production', (e) => {
       e.hosts[0].tlsSecretName = 'shared';
