@@ -329,7 +329,7 @@ export interface WebConfig {
    */
   clientMaxBodySize: string;
   /**
-   * Laravel health route used for readiness (Laravel 11+ ships /up).
+   * Laravel health route used for readiness (Laravel 11+ ships /up), served to the kubelet on nginx's health port by php-fpm's health pool, so a saturated main pool cannot fail it.
    */
   readinessPath: string;
   /**
