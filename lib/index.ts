@@ -7,6 +7,7 @@ export * from './core/pod-security';
 export * from './core/containers';
 export * from './core/workload-pod';
 export * from './core/secret-environment';
+export * from './core/data-store-tls';
 export * from './laravel/laravel-settings';
 export * from './laravel/laravel-runtime';
 export * from './laravel/request-timeouts';

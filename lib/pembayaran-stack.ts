@@ -12,6 +12,7 @@ import { LaravelWeb, WEB_COMPONENT } from './laravel/laravel-web';
 import { defaultTlsSecretName, edgeRoutes } from './edge/edge-routes';
 import { WebEdge } from './edge/web-edge';
 import { AppNamespace } from './core/namespace';
+import { DataStoreTlsSettings } from './core/data-store-tls';
 import { NetworkPolicies } from './network/network-policies';
 import { Observability, phpFpmBusyProcessesQuery } from './operations/observability';
 import { PORTS } from './core/defaults';
@@ -34,6 +35,8 @@ export class PembayaranStack extends Construct {
   public readonly context: AppContext;
   public readonly settings: LaravelSettings;
   public readonly runtime: LaravelRuntime;
+  /** TLS to the database and Redis: CA bundles, mounts and client settings. */
+  public readonly dataStoreTls: DataStoreTlsSettings;
   public readonly web: LaravelWeb;
   /** The public edge in front of the web Service (Gateway API or Ingress). */
   public readonly edge: WebEdge;
@@ -64,6 +67,16 @@ export class PembayaranStack extends Construct {
 
     new AppNamespace(this, 'Namespace', context);
 
+    this.dataStoreTls = new DataStoreTlsSettings(this, 'DataStoreTls', {
+      context,
+      database: config.database.tls,
+      redis: config.redis.tls,
+      secretStore: config.secrets.store,
+      secretRefreshInterval: config.secrets.refreshInterval,
+      secretFetch: config.secrets.fetch,
+      remoteKey: config.secrets.remoteKey,
+    });
+
     const url = config.laravel.url ?? `https://${config.laravel.host}`;
     this.settings = new LaravelSettings(this, 'LaravelSettings', {
       context,
@@ -84,6 +97,7 @@ export class PembayaranStack extends Construct {
       objectStorage: config.objectStorage,
       notificationServiceUrl: serviceUrl(context, 'fastapi', PORTS.fastapi),
       waGatewayUrl: config.waGateway.allowFromLaravel ? serviceUrl(context, 'wa-gateway', PORTS.waGateway) : undefined,
+      dataStoreTls: this.dataStoreTls.laravelSettings(config.database.connection),
       extraEnv: config.laravel.env,
       secretStore: config.secrets.store,
       secretRefreshInterval: config.secrets.refreshInterval,
@@ -91,7 +105,7 @@ export class PembayaranStack extends Construct {
       remoteKey: config.secrets.remoteKey,
       secretRefs: { ...config.secrets.remoteRefs, ...config.laravel.secretEnv },
     });
-    this.runtime = new LaravelRuntime(context, config.laravel.image, this.settings);
+    this.runtime = new LaravelRuntime(context, config.laravel.image, this.settings, this.dataStoreTls);
 
     const web = config.web;
     this.web = new LaravelWeb(this, 'Web', {
@@ -207,6 +221,7 @@ export class PembayaranStack extends Construct {
         hasEndpoint: config.objectStorage.endpoint !== undefined,
         resources: backup.resources,
         networkPolicies: this.networkPolicies,
+        dataStoreTls: this.dataStoreTls,
       });
       const check = backup.restoreCheck;
       if (check.enabled) {
@@ -241,6 +256,7 @@ export class PembayaranStack extends Construct {
         web: this.web,
         workers: () => this.workers,
         redis: { address: `${config.redis.host}:${config.redis.port}`, database: config.redis.database, prefix: this.redisPrefix },
+        dataStoreTls: this.dataStoreTls,
         scheduler: this.scheduler,
         migration: this.migration,
         notificationService: this.notificationService,

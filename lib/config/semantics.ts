@@ -60,6 +60,8 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
     add('laravel.env.REDIS_DB', 'sets the Redis database behind the queue exporter and KEDA triggers, which would keep reading database 0: set redis.database instead');
   }
 
+  dataStoreTlsProblems(config, production, add);
+
   for (const service of ['fastapi', 'waGateway'] as const) {
     const type = config[service].serviceType;
     if (type !== 'ClusterIP') {
@@ -334,4 +336,29 @@ export function edgeProblems(config: EnvironmentConfig): SemanticProblem[] {
     );
   }
   return problems;
+}
+
+/** Laravel settings the TLS keys own: set in laravel.env, the exporter, KEDA and the backup would not follow. */
+export const DATA_STORE_TLS_VARIABLES: Readonly<Record<string, string>> = {
+  MYSQL_ATTR_SSL_CA: 'database.tls',
+  DB_SSLMODE: 'database.tls',
+  DB_SSLROOTCERT: 'database.tls',
+  REDIS_SCHEME: 'redis.tls',
+  REDIS_SSL_CAFILE: 'redis.tls',
+};
+
+function dataStoreTlsProblems(config: EnvironmentConfig, production: boolean, add: (path: string, message: string) => void): void {
+  const stores = { database: 'the database', redis: 'Redis' } as const;
+  for (const [store, what] of Object.entries(stores) as [keyof typeof stores, string][]) {
+    const tls = config[store].tls;
+    if (production && config.dataStoreTls.requiredInProduction && !tls.enabled) {
+      add(`${store}.tls.enabled`, `is false; dataStoreTls.requiredInProduction requires TLS to ${what} in a production environment: set ${store}.tls.enabled: true (and ${store}.tls.ca for a private CA)`);
+    }
+    if (tls.ca && !tls.enabled) {
+      add(`${store}.tls.ca`, `is set but ${store}.tls.enabled is false, so no connection would use it: set ${store}.tls.enabled: true or remove ca`);
+    }
+  }
+  for (const [name, key] of Object.entries(DATA_STORE_TLS_VARIABLES)) {
+    if (name in config.laravel.env) add(`laravel.env.${name}`, `is set by ${key}, which also configures the backup, the queue exporter and the KEDA triggers: set ${key} instead`);
+  }
 }

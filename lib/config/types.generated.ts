@@ -13,13 +13,13 @@ export type HttpUrl = string;
  */
 export type Origin = string;
 /**
- * An IPv4 CIDR, e.g. 10.20.0.0/16: octets 0-255 without leading zeros, prefix 0-32, no host bits set.
- */
-export type Ipv4Cidr = string;
-/**
  * A DNS-1123 subdomain: at most 253 characters of lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.
  */
 export type Dns1123Subdomain = string;
+/**
+ * An IPv4 CIDR, e.g. 10.20.0.0/16: octets 0-255 without leading zeros, prefix 0-32, no host bits set.
+ */
+export type Ipv4Cidr = string;
 
 /**
  * One deployment environment of pembayaran.
@@ -39,6 +39,7 @@ export interface EnvironmentConfig {
    */
   appName: string;
   podSecurity: PodSecurityConfig;
+  dataStoreTls: DataStoreTlsConfig;
   laravel: LaravelConfig;
   database: DatabaseConfig;
   redis: RedisConfig;
@@ -74,6 +75,15 @@ export interface PodSecurityConfig {
    * Group that owns mounted volumes (PVC, emptyDir).
    */
   fsGroup: number;
+}
+/**
+ * Policy for connections to the data stores.
+ */
+export interface DataStoreTlsConfig {
+  /**
+   * When true, a production-tier environment without database.tls.enabled and redis.tls.enabled is refused.
+   */
+  requiredInProduction: boolean;
 }
 /**
  * The Laravel application shared by web, workers, scheduler and migrations.
@@ -166,12 +176,51 @@ export interface DatabaseConfig {
    * DB_DATABASE.
    */
   name: string;
+  tls: DataStoreTls;
   /**
    * Where the database lives, for NetworkPolicy egress.
    *
    * @minItems 1
    */
   peers: [Peer, ...Peer[]];
+}
+/**
+ * TLS to a data store.
+ */
+export interface DataStoreTls {
+  /**
+   * Connect over TLS and verify the server's certificate and host name.
+   */
+  enabled: boolean;
+  ca?: TlsCa;
+}
+/**
+ * Where the CA bundle that signs the server's certificate comes from: `configMap` or `remoteRef`, not both. Without it the image's system trust store is used (/etc/ssl/certs/ca-certificates.crt), which suits a public CA (e.g. ElastiCache's) but not a private one (e.g. RDS).
+ */
+export interface TlsCa {
+  /**
+   * The CA bundle from a ConfigMap the platform provides (a CA certificate is public).
+   */
+  configMap?: {
+    name: Dns1123Subdomain;
+    /**
+     * Key of the PEM bundle in it.
+     */
+    key: string;
+  };
+  /**
+   * The CA bundle from the secret manager: ExternalSecret <app>-datastore-ca.
+   */
+  remoteRef?: {
+    /**
+     * Remote key in the secret store. Default: secrets.remoteKey.
+     */
+    key?: string;
+    /**
+     * Property holding the PEM bundle. Default: DATABASE_CA_CERT for the database, REDIS_CA_CERT for Redis.
+     */
+    property?: string;
+  };
 }
 /**
  * A network peer: either `cidr` (with optional `except`) or `namespace` (with optional `podLabels`), not both.
@@ -214,6 +263,7 @@ export interface RedisConfig {
    * REDIS_PREFIX; queue lists are <prefix>queues:<queue>. Default: <appName>_database_.
    */
   prefix?: string;
+  tls: DataStoreTls;
   /**
    * Where Redis lives, for NetworkPolicy egress.
    *

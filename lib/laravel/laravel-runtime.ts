@@ -6,6 +6,10 @@ import { LARAVEL_CACHE_DIR, LaravelSettings } from './laravel-settings';
 import { toResourceRequirements } from '../core/containers';
 import { ContainerSpec } from '../core/pod-security';
 import { Resources } from '../config/types.generated';
+import { TlsDataStore, DataStoreTlsSettings } from '../core/data-store-tls';
+
+/** Every Laravel process may open both connections (sessions, cache and queues are in Redis). */
+const LARAVEL_STORES: readonly TlsDataStore[] = ['database', 'redis'];
 
 /** Volume names shared by Laravel containers. */
 export const LARAVEL_VOLUMES = {
@@ -48,6 +52,8 @@ export class LaravelRuntime {
     public readonly context: AppContext,
     image: ImageRef,
     public readonly settings: LaravelSettings,
+    /** TLS to the data stores: the CA bundles every Laravel container mounts. @default - no TLS */
+    public readonly dataStoreTls?: DataStoreTlsSettings,
   ) {
     this.image = imageRef(image);
   }
@@ -59,6 +65,7 @@ export class LaravelRuntime {
       { name: LARAVEL_VOLUMES.bootstrapCache, emptyDir: { medium: 'Memory', sizeLimit: Quantity.fromString('32Mi') } },
       { name: LARAVEL_VOLUMES.tmp, emptyDir: { sizeLimit: Quantity.fromString('512Mi') } },
       ...(options.publicAssets ? [{ name: LARAVEL_VOLUMES.publicAssets, emptyDir: { sizeLimit: Quantity.fromString('512Mi') } }] : []),
+      ...(this.dataStoreTls?.volumes(LARAVEL_STORES) ?? []),
     ];
   }
 
@@ -68,6 +75,7 @@ export class LaravelRuntime {
       { name: LARAVEL_VOLUMES.storage, mountPath: `${APP_ROOT}/storage` },
       { name: LARAVEL_VOLUMES.bootstrapCache, mountPath: LARAVEL_CACHE_DIR },
       { name: LARAVEL_VOLUMES.tmp, mountPath: '/tmp' },
+      ...(this.dataStoreTls?.volumeMounts(LARAVEL_STORES) ?? []),
     ];
   }
 

@@ -52,6 +52,8 @@ export interface LaravelSettingsProps {
   readonly notificationServiceUrl?: string;
   /** Base URL of the WA gateway, only when Laravel may call it directly. */
   readonly waGatewayUrl?: string;
+  /** TLS settings of the database and Redis connections (`DataStoreTlsSettings.laravelSettings`). @default - none */
+  readonly dataStoreTls?: Readonly<Record<string, string>>;
   /** Extra non-secret variables; they win over the generated ones. */
   readonly extraEnv: Readonly<Record<string, string>>;
   readonly secretStore: SecretStoreRef;
@@ -78,7 +80,7 @@ export class LaravelSettings extends Construct {
     super(scope, id);
     const { context } = props;
     this.configMapName = context.name('laravel');
-    this.data = sortedByKey({ ...laravelEnvironment(props), ...props.extraEnv });
+    this.data = sortedByKey({ ...laravelEnvironment(props), ...props.dataStoreTls, ...props.extraEnv });
 
     new KubeConfigMap(this, 'Environment', {
       metadata: context.metadata(this.configMapName, 'laravel', { wave: SyncWave.FOUNDATION }),

@@ -101,10 +101,12 @@ export class QueueWorkerPool extends Construct {
   private addScaledObject(props: QueueWorkerPoolProps, scaling: NonNullable<QueueWorkerPoolProps['autoscaling']>): void {
     const context = props.runtime.context;
     const authName = this.deploymentName;
+    const tls = props.runtime.dataStoreTls?.kedaRedisTls() ?? { metadata: {}, configMapTargetRef: [], secretTargetRef: [] };
     new TriggerAuthentication(this, 'RedisAuth', {
       metadata: context.metadata(authName, this.component, { wave: SyncWave.FOUNDATION }),
       spec: {
-        secretTargetRef: [{ parameter: 'password', name: props.runtime.settings.secrets.secretName, key: 'REDIS_PASSWORD' }],
+        secretTargetRef: [{ parameter: 'password', name: props.runtime.settings.secrets.secretName, key: 'REDIS_PASSWORD' }, ...tls.secretTargetRef],
+        ...(tls.configMapTargetRef.length ? { configMapTargetRef: tls.configMapTargetRef } : {}),
       },
     });
     new ScaledObject(this, 'Scaler', {
@@ -123,6 +125,7 @@ export class QueueWorkerPool extends Construct {
             listName: `${scaling.redisPrefix}queues:${queue}`,
             listLength: String(scaling.listLength),
             databaseIndex: String(scaling.redisDatabase),
+            ...tls.metadata,
           },
         })),
       },

@@ -7,6 +7,7 @@ import { ImageRef, imageRef } from '../core/image';
 import { nonOverlappingCronJob, toResourceRequirements } from '../core/containers';
 import { LaravelSettings } from '../laravel/laravel-settings';
 import { SecretEnvironment } from '../core/secret-environment';
+import { DataStoreTlsSettings } from '../core/data-store-tls';
 import { NetworkPolicies } from '../network/network-policies';
 import { ContainerSpec } from '../core/pod-security';
 import { WorkloadPod } from '../core/workload-pod';
@@ -57,6 +58,8 @@ export interface DatabaseBackupProps {
   readonly resources?: Resources;
   /** When given: egress to the database and the object store (DNS is allowed for every pod). */
   readonly networkPolicies?: NetworkPolicies;
+  /** TLS to the database: the dump verifies the server against its CA bundle. @default - no TLS */
+  readonly dataStoreTls?: DataStoreTlsSettings;
 }
 
 /**
@@ -86,9 +89,10 @@ export class DatabaseBackup extends Construct {
       name: 'dump',
       image: imageRef(dumpImage),
       imagePullPolicy: 'IfNotPresent',
-      command: ['/bin/bash', '-c', dumpScript(props.connection)],
+      command: ['/bin/bash', '-c', dumpScript(props.connection, props.dataStoreTls?.mysqlClientOptions() ?? [])],
       env: [
         ...database,
+        ...(props.connection === 'pgsql' ? props.dataStoreTls?.postgresClientEnv() ?? [] : []),
         secretValue(props.secrets, 'DB_USERNAME'),
         props.connection === 'pgsql' ? { ...secretValue(props.secrets, 'DB_PASSWORD'), name: 'PGPASSWORD' } : secretValue(props.secrets, 'DB_PASSWORD'),
         { name: 'HOME', value: '/tmp' },
@@ -97,6 +101,7 @@ export class DatabaseBackup extends Construct {
       volumeMounts: [
         { name: 'scratch', mountPath: BACKUP_SCRATCH_DIR },
         { name: 'dump-tmp', mountPath: '/tmp' },
+        ...(props.dataStoreTls?.volumeMounts(['database']) ?? []),
       ],
     };
 
@@ -136,6 +141,7 @@ export class DatabaseBackup extends Construct {
         // Credentials files live in memory and are seen by one container each.
         { name: 'dump-tmp', emptyDir: { medium: 'Memory', sizeLimit: Quantity.fromString('16Mi') } },
         { name: 'upload-tmp', emptyDir: { sizeLimit: Quantity.fromString('256Mi') } },
+        ...(props.dataStoreTls?.volumes(['database']) ?? []),
       ],
       extra: { restartPolicy: 'Never' },
     });
@@ -158,7 +164,7 @@ export class DatabaseBackup extends Construct {
 }
 
 /** The dump step: consistent snapshot, compressed, verified; the file name carries a UTC timestamp. */
-export function dumpScript(connection: 'mysql' | 'pgsql'): string {
+export function dumpScript(connection: 'mysql' | 'pgsql', mysqlTlsOptions: readonly string[] = []): string {
   const lines = [
     'set -euo pipefail',
     'umask 077',
@@ -168,8 +174,11 @@ export function dumpScript(connection: 'mysql' | 'pgsql'): string {
   if (connection === 'mysql') {
     lines.push(
       // The password goes into an option file in memory, not onto the command line (visible in ps).
-      // Option-file values are quoted and backslashes escaped (MySQL strips the outer quotes only).
-      'printf \'[client]\\nuser="%s"\\npassword="%s"\\n\' "${DB_USERNAME//\\\\/\\\\\\\\}" "${DB_PASSWORD//\\\\/\\\\\\\\}" > /tmp/client.cnf',
+      // Option-file values are quoted, backslashes and double quotes escaped: the client ends a quoted value
+      // at an unescaped quote, and a '#' after it starts a comment.
+      'esc() { local v="${1//\\\\/\\\\\\\\}"; printf \'%s\' "${v//\\"/\\\\\\"}"; }',
+      'printf \'[client]\\nuser="%s"\\npassword="%s"\\n\' "$(esc "$DB_USERNAME")" "$(esc "$DB_PASSWORD")" > /tmp/client.cnf',
+      ...(mysqlTlsOptions.length ? [`printf '%s\\n' ${mysqlTlsOptions.map((o) => `'${o}'`).join(' ')} >> /tmp/client.cnf`] : []),
       // --single-transaction: a consistent InnoDB snapshot without locking the tables the app writes.
       'mysqldump --defaults-extra-file=/tmp/client.cnf --host="$DB_HOST" --port="$DB_PORT" \\',
       '  --single-transaction --quick --triggers --hex-blob --no-tablespaces --set-gtid-purged=OFF \\',

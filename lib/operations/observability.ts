@@ -6,6 +6,7 @@ import { AlertDefinition, alertDefinitions, alertPrefix, AlertTargets, AlertThre
 import { AppContext } from '../core/app-context';
 import { ObservabilityConfig, Resources } from '../config/types.generated';
 import { DatabaseBackup } from './database-backup';
+import { DataStoreTlsSettings } from '../core/data-store-tls';
 import type { Edge } from '../edge/edge-routes';
 import { DatabaseRestoreCheck } from './restore-check';
 import { DEFAULT_RESOURCES, PORTS, PROBES } from '../core/defaults';
@@ -137,6 +138,8 @@ export interface QueueMetricsProps {
   readonly monitorLabels?: Readonly<Record<string, string>>;
   /** When given: scrape from the monitoring namespace and egress to Redis. */
   readonly networkPolicies?: NetworkPolicies;
+  /** TLS to Redis: `rediss://` and the CA bundle the exporter verifies against. @default - no TLS */
+  readonly dataStoreTls?: DataStoreTlsSettings;
 }
 
 /**
@@ -154,6 +157,7 @@ export class QueueMetrics extends Construct {
     const { context } = props;
     this.deploymentName = context.name(QUEUE_METRICS_COMPONENT);
     const db = `db${props.redisDatabase ?? 0}`;
+    const tls = props.dataStoreTls?.enabled('redis') ?? false;
     const checkKeys = () => {
       const lists = typeof props.queueKeys === 'function' ? props.queueKeys() : props.queueKeys;
       const keys = [...new Set(lists.flatMap((key) => [key, `${key}:delayed`, `${key}:reserved`]))];
@@ -165,7 +169,8 @@ export class QueueMetrics extends Construct {
       image: imageRef(props.image),
       imagePullPolicy: 'IfNotPresent',
       env: [
-        { name: 'REDIS_ADDR', value: `redis://${props.redisAddress}` },
+        { name: 'REDIS_ADDR', value: `${tls ? 'rediss' : 'redis'}://${props.redisAddress}` },
+        ...(tls ? [{ name: 'REDIS_EXPORTER_TLS_CA_CERT_FILE', value: props.dataStoreTls!.caFile('redis') }] : []),
         props.settings.secretValue('REDIS_PASSWORD'),
         { name: 'REDIS_EXPORTER_CHECK_SINGLE_KEYS', value: Lazy.any({ produce: checkKeys }) },
         { name: 'REDIS_EXPORTER_WEB_LISTEN_ADDRESS', value: `:${PORTS.redisExporter}` },
@@ -175,9 +180,15 @@ export class QueueMetrics extends Construct {
       // The exporter's own /health: answers without touching Redis, so a Redis outage does not restart it.
       readinessProbe: { httpGet: { path: '/health', port: IntOrString.fromString(METRICS_PORT_NAMES.redis) }, ...PROBES.readiness },
       livenessProbe: { httpGet: { path: '/health', port: IntOrString.fromString(METRICS_PORT_NAMES.redis) }, ...PROBES.liveness },
+      ...(tls ? { volumeMounts: props.dataStoreTls!.volumeMounts(['redis']) } : {}),
     };
 
-    this.pod = new WorkloadPod(this, 'Pod', { context, component: QUEUE_METRICS_COMPONENT, containers: [exporter] });
+    this.pod = new WorkloadPod(this, 'Pod', {
+      context,
+      component: QUEUE_METRICS_COMPONENT,
+      containers: [exporter],
+      ...(tls ? { volumes: props.dataStoreTls!.volumes(['redis']) } : {}),
+    });
 
     new KubeDeployment(this, 'Deployment', {
       metadata: context.metadata(this.deploymentName, QUEUE_METRICS_COMPONENT, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
@@ -346,6 +357,8 @@ export interface ObservabilityProps {
   readonly workers: () => readonly QueueWorkerPool[];
   /** Redis `host:port`, the database of the queues (REDIS_DB) and Laravel's key prefix. */
   readonly redis: { readonly address: string; readonly database: number; readonly prefix: string };
+  /** TLS to Redis for the queue exporter. @default - no TLS */
+  readonly dataStoreTls?: DataStoreTlsSettings;
   /** @default - no scheduler alerts */
   readonly scheduler?: LaravelScheduler;
   /** @default - no migration alert */
@@ -409,6 +422,7 @@ export class Observability extends Construct {
           queueKeys,
           monitorLabels: config.monitorLabels,
           networkPolicies: props.networkPolicies,
+          dataStoreTls: props.dataStoreTls,
         });
       }
     }

@@ -11,7 +11,9 @@ import { find, K8sObject, objectsOf, ROOT, withChanges } from '../helpers';
 import { Cluster, Server } from './harness/cluster';
 import { Pod, PodOptions } from './harness/pod';
 import { waitFor } from './harness/processes';
-import { ObjectStore, SqlServer, startMariaDb, startObjectStore, startPostgres, startRedis } from './harness/servers';
+import { ObjectStore, ServerTls, SqlServer, startMariaDb, startObjectStore, startPostgres, startRedis } from './harness/servers';
+import { makeTestPki, TestPki } from './harness/tls';
+import { DATASTORE_CA_COMPONENT, DATASTORE_CA_SECRET_KEYS, TlsDataStore } from '../../lib/core/data-store-tls';
 
 /** A database password with every character an option file or a shell could mangle. */
 export const AWKWARD_PASSWORD = 'pa"ss\\wo$rd #1 \'q\' `x` end';
@@ -28,6 +30,10 @@ export interface LaravelEnvironment {
   readonly objectStore?: ObjectStore;
   /** Name of the Secret the Laravel ExternalSecret writes. */
   readonly laravelSecret: string;
+  /** The test CA of the data stores, when the config has database.tls or redis.tls enabled. */
+  readonly pki?: TestPki;
+  /** Hands the store's clients this CA bundle (where the config says it comes from) for pods started after. */
+  setCa(store: TlsDataStore, pem: string): void;
   /** A synthesized object by kind and name (`<app>-` is prefixed when missing). */
   object(kind: string, name: string): K8sObject;
   /** Runs the web Deployment's pod (exporters left out). */
@@ -71,12 +77,25 @@ export async function startLaravelEnvironment(options: LaravelEnvironmentOptions
       REDIS_PASSWORD: 'redis-pass-Wq3#x$y',
       ...options.secrets,
     };
-    const redis = await startRedis(cluster, { password: secrets.REDIS_PASSWORD });
+    // Servers with TLS only when the config asks for it, with a certificate for the config's host names.
+    const tlsStores = (['database', 'redis'] as const).filter((s) => config[s].tls.enabled);
+    const pki = tlsStores.length ? await makeTestPki(path.join(cluster.dir, 'pki'), [config.database.host, config.redis.host]) : undefined;
+    const serverTls = (store: TlsDataStore): ServerTls | undefined => (pki && config[store].tls.enabled ? { certFile: pki.serverCertFile, keyFile: pki.serverKeyFile } : undefined);
+    const setCa = (store: TlsDataStore, pem: string) => {
+      const ca = config[store].tls.ca;
+      if (ca?.configMap) cluster.apply([{ kind: 'ConfigMap', metadata: { name: ca.configMap.name }, data: { [ca.configMap.key]: pem } }]);
+      else if (ca?.remoteRef) cluster.setSecretValues(`${config.appName}-${DATASTORE_CA_COMPONENT}`, { [DATASTORE_CA_SECRET_KEYS[store]]: pem });
+      else throw new Error(`${store}.tls has no ca: its clients use the image's trust store, which the test CA is not in`);
+    };
+    for (const store of tlsStores) setCa(store, pki!.caPem);
+
+    const redis = await startRedis(cluster, { password: secrets.REDIS_PASSWORD, tls: serverTls('redis') });
     cluster.mapHost(config.redis.host, redis.address);
 
     let database: SqlServer | undefined;
     if (options.database) {
-      database = config.database.connection === 'mysql' ? await startMariaDb(cluster) : await startPostgres(cluster);
+      const tls = serverTls('database');
+      database = config.database.connection === 'mysql' ? await startMariaDb(cluster, { tls }) : await startPostgres(cluster, { tls });
       await database.createDatabase(config.database.name, secrets.DB_USERNAME, secrets.DB_PASSWORD);
       cluster.mapHost(config.database.host, database.address);
     }
@@ -99,9 +118,17 @@ export async function startLaravelEnvironment(options: LaravelEnvironmentOptions
       database,
       objectStore,
       laravelSecret,
+      pki,
+      setCa,
       object,
       webPod: (podOptions = {}) => cluster.runPod(object('Deployment', 'web'), { ...podOptions, skipContainers: [...EXPORTER_CONTAINERS, ...(podOptions.skipContainers ?? [])] }),
-      redisCli: (...args: string[]) => cluster.network.execOk(['redis-cli', '-h', redis.address, '-p', String(redis.port), '-a', secrets.REDIS_PASSWORD, '--no-auth-warning', ...args]),
+      redisCli: (...args: string[]) =>
+        cluster.network.execOk([
+          'redis-cli', '-h', redis.address, '-p', String(redis.port),
+          // The test's own client dials the service address, which the server's certificate does not name.
+          ...(config.redis.tls.enabled ? ['--tls', '--insecure'] : []),
+          '-a', secrets.REDIS_PASSWORD, '--no-auth-warning', ...args,
+        ]),
       stop: () => cluster.stop(),
     };
   } catch (err) {

@@ -19,15 +19,24 @@ function ownedDir(dir: string): string {
 
 const asNobody = (argv: readonly string[]) => ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', ...argv];
 
-/** Redis with a password (`requirepass`), no persistence. */
-export async function startRedis(cluster: Cluster, options: { password: string }): Promise<Server> {
+/** A server certificate and key (PEM files readable by nobody). */
+export interface ServerTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+/** Redis with a password (`requirepass`), no persistence; with `tls`, TLS only (no plain-text port). */
+export async function startRedis(cluster: Cluster, options: { password: string; tls?: ServerTls }): Promise<Server> {
   const dir = ownedDir(path.join(cluster.dir, 'data', 'redis'));
   const address = await cluster.network.serviceAddress();
+  const listen = options.tls
+    ? ['--port', '0', '--tls-port', '6379', '--tls-cert-file', options.tls.certFile, '--tls-key-file', options.tls.keyFile, '--tls-auth-clients', 'no']
+    : ['--port', '6379'];
   return cluster.startServer({
     name: 'redis',
     address,
     port: 6379,
-    argv: ['redis-server', '--bind', address, '--port', '6379', '--requirepass', options.password, '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'],
+    argv: ['redis-server', '--bind', address, ...listen, '--requirepass', options.password, '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'],
   });
 }
 
@@ -43,8 +52,11 @@ export const mysqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/
 /** PostgreSQL string literal (standard_conforming_strings on). */
 export const pgString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-/** MariaDB, installed into a fresh data directory; the administrator connects over its socket. */
-export async function startMariaDb(cluster: Cluster): Promise<SqlServer> {
+/**
+ * MariaDB, installed into a fresh data directory; the administrator connects over its socket. With `tls`,
+ * TCP clients must use TLS (`require_secure_transport`).
+ */
+export async function startMariaDb(cluster: Cluster, options: { tls?: ServerTls } = {}): Promise<SqlServer> {
   const dir = ownedDir(path.join(cluster.dir, 'data', 'mariadb'));
   ownedDir(path.join(dir, 'tmp'));
   await runOk(asNobody(['mariadb-install-db', '--no-defaults', `--datadir=${dir}/data`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve']), { cwd: '/' });
@@ -54,7 +66,8 @@ export async function startMariaDb(cluster: Cluster): Promise<SqlServer> {
     name: 'mariadb',
     address,
     port: 3306,
-    argv: ['mariadbd', '--no-defaults', `--datadir=${dir}/data`, `--socket=${socket}`, `--pid-file=${dir}/mysqld.pid`, `--tmpdir=${dir}/tmp`, `--bind-address=${address}`, '--port=3306', '--skip-name-resolve', '--skip-log-bin', '--innodb-buffer-pool-size=32M', '--innodb-log-file-size=16M'],
+    argv: ['mariadbd', '--no-defaults', `--datadir=${dir}/data`, `--socket=${socket}`, `--pid-file=${dir}/mysqld.pid`, `--tmpdir=${dir}/tmp`, `--bind-address=${address}`, '--port=3306', '--skip-name-resolve', '--skip-log-bin', '--innodb-buffer-pool-size=32M', '--innodb-log-file-size=16M',
+      ...(options.tls ? [`--ssl-cert=${options.tls.certFile}`, `--ssl-key=${options.tls.keyFile}`, '--require-secure-transport=ON'] : [])],
   });
   await waitFor('the MariaDB socket', () => fs.existsSync(socket));
   const sql = async (statement: string, database?: string) =>
@@ -68,18 +81,32 @@ export async function startMariaDb(cluster: Cluster): Promise<SqlServer> {
   };
 }
 
-/** PostgreSQL, a fresh cluster (initdb); password authentication over TCP, trust on its socket. */
-export async function startPostgres(cluster: Cluster): Promise<SqlServer> {
+/**
+ * PostgreSQL, a fresh cluster (initdb); password authentication over TCP, trust on its socket. With `tls`,
+ * TCP clients must use TLS (`hostssl` only).
+ */
+export async function startPostgres(cluster: Cluster, options: { tls?: ServerTls } = {}): Promise<SqlServer> {
   const dir = ownedDir(path.join(cluster.dir, 'data', 'postgres'));
   const versions = fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
   const bin = `/usr/lib/postgresql/${versions[0]}/bin`;
   await runOk(asNobody([`${bin}/initdb`, '-D', `${dir}/data`, '--username=postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync']), { cwd: '/' });
+  const tlsArgs: string[] = [];
+  if (options.tls) {
+    // PostgreSQL refuses a key file others can read: a private copy, owned by the server's user.
+    const key = path.join(dir, 'server.key');
+    fs.copyFileSync(options.tls.keyFile, key);
+    fs.chownSync(key, NOBODY_UID, NOGROUP_GID);
+    fs.chmodSync(key, 0o600);
+    const hba = path.join(dir, 'data', 'pg_hba.conf');
+    fs.writeFileSync(hba, fs.readFileSync(hba, 'utf8').replace(/^host(\s)/gm, 'hostssl$1'));
+    tlsArgs.push('-c', 'ssl=on', '-c', `ssl_cert_file=${options.tls.certFile}`, '-c', `ssl_key_file=${key}`);
+  }
   const address = await cluster.network.serviceAddress();
   const server = await cluster.startServer({
     name: 'postgres',
     address,
     port: 5432,
-    argv: [`${bin}/postgres`, '-D', `${dir}/data`, '-k', dir, '-c', `listen_addresses=${address}`, '-p', '5432', '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=16MB'],
+    argv: [`${bin}/postgres`, '-D', `${dir}/data`, '-k', dir, '-c', `listen_addresses=${address}`, '-p', '5432', '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=16MB', ...tlsArgs],
     stopSignal: 'SIGINT',
   });
   const sql = async (statement: string, database = 'postgres') =>
