@@ -7,6 +7,11 @@ import { requestTimeoutChain } from '../laravel/request-timeouts';
 import { minimumRetryAfter, quantityMiB, retryAfterOf, workerMemoryMiB } from '../laravel/queue-budgets';
 import { RETRY_AFTER, WORKER_MEMORY_MIB } from '../core/defaults';
 import { valuesOf } from './walk';
+import { DEFAULT_RESOURCES } from '../core/defaults';
+import { NGINX_REQUEST_MEMORY_KIB, nginxMaxActiveRequests, nginxWorkerProcesses } from '../laravel/web-server-config';
+
+/** Ingress annotations that set the edge's backend timeouts (ingress-nginx). */
+export const EDGE_TIMEOUT_ANNOTATIONS = ['nginx.ingress.kubernetes.io/proxy-read-timeout', 'nginx.ingress.kubernetes.io/proxy-send-timeout'];
 
 /** A problem the schema cannot express: cross-field rules and production safety. */
 export interface SemanticProblem {
@@ -93,6 +98,34 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
   }
   if (web.maxUnavailable >= web.replicas && production) {
     add('web.maxUnavailable', `is ${web.maxUnavailable} with ${web.replicas} replicas; a drain could take the whole site down: raise web.replicas`);
+  }
+  // The request-timeout chain: an Ingress annotation may replace the edge's timeout, but never below nginx's.
+  const chain = requestTimeoutChain(web.requestTimeoutSeconds);
+  const annotationSets: Array<[string, Readonly<Record<string, string>> | undefined]> = [
+    ['web.ingress.annotations', web.ingress?.annotations],
+    ['web.edge.ingress.annotations', web.edge.ingress.annotations],
+    ['web.edge.ingress.webhookAnnotations', web.edge.ingress.webhookAnnotations],
+    ['web.edge.ingress.operatorAnnotations', web.edge.ingress.operatorAnnotations],
+  ];
+  for (const [path, annotations] of annotationSets) {
+    for (const name of EDGE_TIMEOUT_ANNOTATIONS) {
+      const value = annotations?.[name];
+      if (value !== undefined && !(Number(value) > chain.nginx)) {
+        add(
+          `${path}.${name}`,
+          `is "${value}"; the edge must wait longer than nginx (fastcgi_read_timeout ${chain.nginx} s, from web.requestTimeoutSeconds ${web.requestTimeoutSeconds}) or it cuts responses nginx is still sending: remove it (default ${chain.edge}) or set more than ${chain.nginx}`,
+        );
+      }
+    }
+  }
+  // nginx's memory limit bounds the requests it holds at once; fewer than php-fpm can answer wastes the pool.
+  const nginxResources = web.resources.nginx ?? DEFAULT_RESOURCES.nginx;
+  const maxActive = nginxMaxActiveRequests(nginxResources, nginxWorkerProcesses(nginxResources));
+  if (maxActive < web.phpFpm.maxChildren) {
+    add(
+      'web.resources.nginx.limits.memory',
+      `is ${nginxResources.limits.memory}; nginx can hold only ${maxActive} requests in progress in it (up to ${NGINX_REQUEST_MEMORY_KIB} KiB each), fewer than web.phpFpm.maxChildren (${web.phpFpm.maxChildren}): raise it`,
+    );
   }
   const fpmScaling = web.autoscaling.phpFpm;
   if (fpmScaling.enabled) {

@@ -329,7 +329,7 @@ export interface WebConfig {
    */
   clientMaxBodySize: string;
   /**
-   * Laravel health route used for readiness (Laravel 11+ ships /up).
+   * Laravel health route used for readiness (Laravel 11+ ships /up), served to the kubelet on nginx's health port by php-fpm's health pool, so a saturated main pool cannot fail it.
    */
   readinessPath: string;
   /**
@@ -1039,7 +1039,7 @@ export interface BackupConfig {
      */
     minRows: number;
     /**
-     * Size limit of the scratch volume holding the downloaded dump and the restored database.
+     * Size limit of each of the two scratch volumes: the downloaded dump, and the restored database's files.
      */
     scratchSize: string;
     /**

@@ -9,7 +9,14 @@ export const PORTS = {
   nginxHttp: 8080,
   /** nginx server bound to 127.0.0.1 for php-fpm status and ping: reachable from inside the pod only. */
   nginxLocalStatus: 8081,
+  /** nginx server for the kubelet's readiness probe: Laravel's health route on php-fpm's health pool. No Service targets it. */
+  nginxHealth: 8082,
+  /** php-fpm's main pool, on 127.0.0.1 only: the pod IP refuses FastCGI. */
   phpFpm: 9000,
+  /** php-fpm's health pool (the health route and the ping), on 127.0.0.1. */
+  phpFpmHealth: 9001,
+  /** php-fpm's status listener (pm.status_listen): the main pool's status even when every child is busy. */
+  phpFpmStatus: 9002,
   fastapi: 8001,
   waGateway: 3001,
   phpFpmExporter: 9253,
@@ -48,6 +55,13 @@ export const PROBES = {
   readiness: { periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3, successThreshold: 1 },
   liveness: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
 } as const;
+
+/**
+ * php-fpm's health pool: a few children of their own for Laravel's health route and the ping, so a main
+ * pool whose children are all busy never fails readiness or liveness. The route answers in milliseconds;
+ * its time limits end a stuck health check long before the probes give up on the pod.
+ */
+export const PHP_FPM_HEALTH_POOL = { children: 2, requestTimeoutSeconds: 10, maxExecutionSeconds: 5 } as const;
 
 /** Seconds added to the longest in-flight work when computing a grace period. */
 export const SHUTDOWN_MARGIN_SECONDS = 15;

@@ -145,6 +145,10 @@ function laravelEnvironment(props: LaravelSettingsProps): Record<string, string>
     SESSION_HTTP_ONLY: 'true',
     SESSION_SAME_SITE: 'lax',
     CACHE_STORE: 'redis',
+    // `php artisan down` in one pod takes every pod down: the flag lives in the shared Redis cache store
+    // (Laravel 11+; the file driver would only mark the pod it ran in).
+    APP_MAINTENANCE_DRIVER: 'cache',
+    APP_MAINTENANCE_STORE: 'redis',
     QUEUE_CONNECTION: 'redis',
     DB_CONNECTION: props.database.connection,
     DB_HOST: props.database.host,

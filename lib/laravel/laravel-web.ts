@@ -18,7 +18,7 @@ import { LARAVEL_VOLUMES, LaravelRuntime, PUBLIC_DIR } from './laravel-runtime';
 import { ContainerSpec } from '../core/pod-security';
 import { SyncWave } from '../core/sync-waves';
 import { RequestTimeoutChain, requestTimeoutChain } from './request-timeouts';
-import { PHP_FPM_POOL_FILE, PhpFpmPoolProps, renderNginxConfig, renderPhpFpmPool } from './web-server-config';
+import { NGINX_PID_FILE, nginxMaxActiveRequests, nginxWorkerProcesses, PHP_FPM_POOL_FILE, PhpFpmPoolProps, phpFpmPingCommand, renderNginxConfig, renderPhpFpmPool } from './web-server-config';
 import { WorkloadPod } from '../core/workload-pod';
 
 export const WEB_COMPONENT = 'web';
@@ -38,7 +38,7 @@ export interface LaravelWebProps {
   readonly replicas: number;
   readonly nginxImage: ImageRef;
   readonly resources: { readonly php?: Resources; readonly nginx?: Resources; readonly init?: Resources };
-  readonly phpFpm: Omit<PhpFpmPoolProps, 'terminateTimeoutSeconds'>;
+  readonly phpFpm: Omit<PhpFpmPoolProps, 'terminateTimeoutSeconds' | 'maxExecutionSeconds'>;
   readonly clientMaxBodySize: string;
   /** Laravel health route used for readiness. */
   readonly readinessPath: string;
@@ -70,8 +70,10 @@ export interface LaravelWebProps {
  * disruption budget and the nginx and php-fpm configuration. The public edge in front of the Service
  * (Gateway API or Ingress) is lib/edge/'s `WebEdge`, pointed at `service`.
  *
- * Probes never kill a merely busy pod: liveness asks only whether the php-fpm master accepts connections
- * and whether nginx answers by itself; Laravel's `/up` through nginx decides readiness only.
+ * Probes never kill or unready a merely busy pod: php-fpm's liveness is a FastCGI ping answered by its
+ * health pool, nginx's answers by itself, and readiness is Laravel's health route on the health pool, so
+ * every main-pool child busy on slow requests leaves the pod ready. On deletion, nginx drains and stops
+ * accepting while php-fpm keeps serving until nginx has finished its last request.
  * @see https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination
  */
 export class LaravelWeb extends Construct {
@@ -97,44 +99,54 @@ export class LaravelWeb extends Construct {
     this.terminationGracePeriodSeconds = props.drainSeconds + timeouts.nginx + SHUTDOWN_MARGIN_SECONDS;
 
     const serverConfigName = context.name('web-server');
+    const nginxResources = props.resources.nginx ?? DEFAULT_RESOURCES.nginx;
+    const workerProcesses = nginxWorkerProcesses(nginxResources);
     const serverConfig = {
       'nginx.conf': renderNginxConfig({
         clientMaxBodySize: props.clientMaxBodySize,
         fastcgiReadTimeoutSeconds: timeouts.nginx,
         trustedProxies: props.trustedProxies,
+        workerProcesses,
+        readinessPath: props.readinessPath,
+        maxActiveRequests: nginxMaxActiveRequests(nginxResources, workerProcesses),
       }),
-      [PHP_FPM_POOL_FILE]: renderPhpFpmPool({ ...props.phpFpm, terminateTimeoutSeconds: timeouts.phpFpm }),
+      [PHP_FPM_POOL_FILE]: renderPhpFpmPool({ ...props.phpFpm, terminateTimeoutSeconds: timeouts.phpFpm, maxExecutionSeconds: timeouts.application }),
     };
     new KubeConfigMap(this, 'ServerConfig', {
       metadata: context.metadata(serverConfigName, WEB_COMPONENT, { wave: SyncWave.FOUNDATION }),
       data: serverConfig,
     });
 
+    // Laravel's health route on php-fpm's health pool, through nginx's health server.
     const readinessProbe: Probe = {
-      httpGet: { path: props.readinessPath, port: IntOrString.fromString('http'), httpHeaders: [{ name: 'Host', value: props.readinessHost }] },
+      httpGet: { path: props.readinessPath, port: IntOrString.fromString('health'), httpHeaders: [{ name: 'Host', value: props.readinessHost }] },
       ...PROBES.readiness,
     };
+    const fpmPing = { exec: { command: phpFpmPingCommand() } };
 
     const php = runtime.container('php-fpm', {
       command: ['php-fpm', '--nodaemonize'],
       resources: props.resources.php ?? DEFAULT_RESOURCES.php,
-      ports: [{ name: 'fastcgi', containerPort: PORTS.phpFpm, protocol: 'TCP' }],
       extraMounts: [
         { name: 'web-server-config', mountPath: `/usr/local/etc/php-fpm.d/${PHP_FPM_POOL_FILE}`, subPath: PHP_FPM_POOL_FILE, readOnly: true },
       ],
-      startupProbe: { tcpSocket: { port: IntOrString.fromString('fastcgi') }, ...PROBES.startup },
-      readinessProbe: { tcpSocket: { port: IntOrString.fromString('fastcgi') }, ...PROBES.readiness },
-      livenessProbe: { tcpSocket: { port: IntOrString.fromString('fastcgi') }, ...PROBES.liveness },
-      // Keep serving while nginx drains; php-fpm then stops gracefully on the image's SIGQUIT.
-      lifecycle: { preStop: { exec: { command: ['sleep', String(props.drainSeconds)] } } },
+      startupProbe: { ...fpmPing, ...PROBES.startup },
+      readinessProbe: { ...fpmPing, ...PROBES.readiness },
+      livenessProbe: { ...fpmPing, ...PROBES.liveness },
+      // Keep serving through the drain and until nginx (same /tmp volume) has finished its last request
+      // and removed its pid file; php-fpm then stops gracefully on the image's SIGQUIT.
+      lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', `sleep ${props.drainSeconds}; while [ -e ${NGINX_PID_FILE} ]; do sleep 1; done`] } } },
     });
 
     const nginx: ContainerSpec = {
       name: 'nginx',
       image: imageRef(props.nginxImage),
       imagePullPolicy: 'IfNotPresent',
-      ports: [{ name: 'http', containerPort: PORTS.nginxHttp, protocol: 'TCP' }],
-      resources: toResourceRequirements(props.resources.nginx ?? DEFAULT_RESOURCES.nginx),
+      ports: [
+        { name: 'http', containerPort: PORTS.nginxHttp, protocol: 'TCP' },
+        { name: 'health', containerPort: PORTS.nginxHealth, protocol: 'TCP' },
+      ],
+      resources: toResourceRequirements(nginxResources),
       volumeMounts: [
         { name: 'web-server-config', mountPath: '/etc/nginx/nginx.conf', subPath: 'nginx.conf', readOnly: true },
         { name: LARAVEL_VOLUMES.publicAssets, mountPath: PUBLIC_DIR, readOnly: true },
@@ -149,7 +161,7 @@ export class LaravelWeb extends Construct {
         preStop: {
           exec: {
             // Wait until the endpoint is gone from every proxy, then finish open requests and exit.
-            command: ['/bin/sh', '-c', `sleep ${props.drainSeconds}; nginx -s quit; while [ -e /tmp/nginx.pid ]; do sleep 1; done`],
+            command: ['/bin/sh', '-c', `sleep ${props.drainSeconds}; nginx -s quit; while [ -e ${NGINX_PID_FILE} ]; do sleep 1; done`],
           },
         },
       },

@@ -36,13 +36,13 @@ export const REDIS_EXPORTER_CONTAINER = 'redis-exporter';
 
 /**
  * PromQL for the php-fpm autoscaling trigger: busy php-fpm children summed over the pods of a web
- * Deployment, from the exporter sidecars. The child answering the exporter's status request is busy too,
- * so one per pod is taken off.
+ * Deployment, from the exporter sidecars. The exporter reads php-fpm's status listener (pm.status_listen),
+ * whose hidden pool answers the status request: no main-pool child is busy with it, so none is taken off.
  */
 export function phpFpmBusyProcessesQuery(namespace: string, deployment: string): string {
   // Pods of a Deployment are <name>-<pod-template-hash>-<suffix>: another Deployment named <name>-x does not match.
   const pods = re('pod', `${regexEscape(deployment)}-[a-z0-9]+-[a-z0-9]+`);
-  return `sum(clamp_min(${sel('phpfpm_active_processes', eq('namespace', namespace), eq('container', PHP_FPM_EXPORTER_CONTAINER), pods)} - 1, 0))`;
+  return `sum(${sel('phpfpm_active_processes', eq('namespace', namespace), eq('container', PHP_FPM_EXPORTER_CONTAINER), pods)})`;
 }
 
 /** Container port names of the exporters (at most 15 characters). */
@@ -50,7 +50,7 @@ export const METRICS_PORT_NAMES = { phpFpm: 'fpm-metrics', nginx: 'nginx-metrics
 
 /** Where the exporters read their targets: loopback only, inside the web pod. */
 export const SCRAPE_URIS = {
-  phpFpm: `tcp://127.0.0.1:${PORTS.phpFpm}/fpm-status`,
+  phpFpm: `tcp://127.0.0.1:${PORTS.phpFpmStatus}/fpm-status`,
   nginx: `http://127.0.0.1:${PORTS.nginxLocalStatus}/nginx-status`,
 } as const;
 

@@ -45,7 +45,7 @@ export interface DatabaseRestoreCheckProps {
   /** Must print one integer of at least `minRows` on the restored database. */
   readonly sanityQuery: string;
   readonly minRows: number;
-  /** Size limit of the scratch volume (dump plus restored database). */
+  /** Size limit of each scratch volume: the downloaded dump, and the restored database's files. */
   readonly scratchSize: string;
   readonly activeDeadlineSeconds: number;
   readonly startingDeadlineSeconds: number;
@@ -96,7 +96,7 @@ export class DatabaseRestoreCheck extends Construct {
       ],
       resources: small,
       volumeMounts: [
-        { name: 'scratch', mountPath: RESTORE_PATHS.dump, subPath: 'dump' },
+        { name: 'dump', mountPath: RESTORE_PATHS.dump },
         { name: 'fetch-tmp', mountPath: '/tmp' },
       ],
     };
@@ -109,7 +109,7 @@ export class DatabaseRestoreCheck extends Construct {
       env: [home],
       resources: toResourceRequirements(props.databaseResources ?? DEFAULT_RESOURCES.restoreDatabase),
       volumeMounts: [
-        { name: 'scratch', mountPath: RESTORE_PATHS.data, subPath: 'data' },
+        { name: 'database-data', mountPath: RESTORE_PATHS.data },
         { name: 'run', mountPath: RESTORE_PATHS.run },
         { name: 'database-tmp', mountPath: '/tmp' },
       ],
@@ -123,7 +123,7 @@ export class DatabaseRestoreCheck extends Construct {
       env: [{ name: 'SANITY_QUERY', value: props.sanityQuery }, { name: 'MIN_ROWS', value: String(props.minRows) }, home],
       resources: small,
       volumeMounts: [
-        { name: 'scratch', mountPath: RESTORE_PATHS.dump, subPath: 'dump', readOnly: true },
+        { name: 'dump', mountPath: RESTORE_PATHS.dump, readOnly: true },
         { name: 'run', mountPath: RESTORE_PATHS.run },
         { name: 'restore-tmp', mountPath: '/tmp' },
       ],
@@ -135,7 +135,8 @@ export class DatabaseRestoreCheck extends Construct {
       initContainers: [fetch],
       containers: [database, restore],
       volumes: [
-        { name: 'scratch', emptyDir: { sizeLimit: Quantity.fromString(props.scratchSize) } },
+        { name: 'dump', emptyDir: { sizeLimit: Quantity.fromString(props.scratchSize) } },
+        { name: 'database-data', emptyDir: { sizeLimit: Quantity.fromString(props.scratchSize) } },
         // The socket and the handshake files: shared by the database and the restore container only.
         { name: 'run', emptyDir: { medium: 'Memory', sizeLimit: Quantity.fromString('16Mi') } },
         { name: 'fetch-tmp', emptyDir: { sizeLimit: Quantity.fromString('256Mi') } },

@@ -82,6 +82,32 @@ describe('environment config', () => {
     expect(lines).toHaveLength(4);
   });
 
+  test("an Ingress timeout annotation at or below nginx's breaks the request-timeout chain and is refused", () => {
+    const onIngress = (annotations: Record<string, Record<string, string>>, requestTimeoutSeconds?: number) =>
+      withChanges('production', (d) => {
+        const { gateway: _gateway, ...edge } = d.web.edge;
+        d.web.edge = { ...edge, kind: 'ingress', ingress: annotations };
+        if (requestTimeoutSeconds) d.web.requestTimeoutSeconds = requestTimeoutSeconds;
+      });
+    const lines = problemsOf(
+      onIngress({ annotations: { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '60' }, webhookAnnotations: { 'nginx.ingress.kubernetes.io/proxy-send-timeout': '70' } }),
+    );
+    expect(lines).toEqual([
+      expect.stringMatching(/^config\/test\.yaml: web\.edge\.ingress\.annotations\.nginx\.ingress\.kubernetes\.io\/proxy-read-timeout: is "60"; the edge must wait longer than nginx \(fastcgi_read_timeout 70 s, from web\.requestTimeoutSeconds 60\).*remove it \(default 75\) or set more than 70$/),
+      expect.stringContaining('web.edge.ingress.webhookAnnotations.nginx.ingress.kubernetes.io/proxy-send-timeout: is "70"'),
+    ]);
+    expect(() => parseEnvironment('config/production.yaml', onIngress({ annotations: { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '31' } }, 20))).not.toThrow();
+  });
+
+  test('an nginx memory limit that cannot hold as many requests as php-fpm has children is refused', () => {
+    const lines = problemsOf(
+      withChanges('production', (d) => {
+        d.web.resources = { ...d.web.resources, nginx: { requests: { cpu: '50m', memory: '16Mi' }, limits: { memory: '24Mi' } } };
+      }),
+    );
+    expect(lines).toEqual([expect.stringMatching(/web\.resources\.nginx\.limits\.memory: is 24Mi; nginx can hold only \d+ requests in progress in it \(up to 636 KiB each\), fewer than web\.phpFpm\.maxChildren \(16\): raise it$/)]);
+  });
+
   test('staging may debug and use latest (the gate still flags latest)', () => {
     const text = withChanges('staging', (d) => {
       d.laravel.debug = true;

@@ -1,11 +1,18 @@
-import { DEFAULT_RESOURCES, JOB_HISTORY, PORTS, PROBES, RETRY_AFTER, SHUTDOWN_MARGIN_SECONDS, WORKER_MEMORY_MIB } from '../../../lib/core/defaults';
+import { DEFAULT_RESOURCES, JOB_HISTORY, PHP_FPM_HEALTH_POOL, PORTS, PROBES, RETRY_AFTER, SHUTDOWN_MARGIN_SECONDS, WORKER_MEMORY_MIB } from '../../../lib/core/defaults';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../../lib/core/pod-security';
 import { SyncWave } from '../../../lib/core/sync-waves';
 
 // Each default pinned on its own: changing one is a decision, visible in review and in the docs.
 describe('defaults', () => {
   test('ports', () => {
-    expect(PORTS).toEqual({ nginxHttp: 8080, nginxLocalStatus: 8081, phpFpm: 9000, fastapi: 8001, waGateway: 3001, phpFpmExporter: 9253, nginxExporter: 9113, redisExporter: 9121 });
+    expect(PORTS).toEqual({
+      nginxHttp: 8080, nginxLocalStatus: 8081, nginxHealth: 8082, phpFpm: 9000, phpFpmHealth: 9001, phpFpmStatus: 9002,
+      fastapi: 8001, waGateway: 3001, phpFpmExporter: 9253, nginxExporter: 9113, redisExporter: 9121,
+    });
+  });
+  test("php-fpm's health pool: two children, limits far below the probes' patience", () => {
+    expect(PHP_FPM_HEALTH_POOL).toEqual({ children: 2, requestTimeoutSeconds: 10, maxExecutionSeconds: 5 });
+    expect(PHP_FPM_HEALTH_POOL.requestTimeoutSeconds).toBeLessThan(PROBES.liveness.periodSeconds * PROBES.liveness.failureThreshold);
   });
   test('every default resource has CPU and memory requests and a memory limit, and no CPU limit', () => {
     for (const [name, r] of Object.entries(DEFAULT_RESOURCES)) {

@@ -1,4 +1,15 @@
-import { renderNginxConfig, renderPhpFpmPool } from '../../../lib/laravel/web-server-config';
+import {
+  cpuCores,
+  HEADERS_NOT_PASSED_TO_PHP,
+  memoryBytes,
+  NGINX_REQUEST_MEMORY_KIB,
+  nginxMaxActiveRequests,
+  nginxWorkerProcesses,
+  phpFpmPingCommand,
+  renderNginxConfig,
+  renderPhpFpmPool,
+} from '../../../lib/laravel/web-server-config';
+import { DEFAULT_RESOURCES } from '../../../lib/core/defaults';
 import { requestTimeoutChain } from '../../../lib/laravel/request-timeouts';
 import { LARAVEL_CACHE_VARIABLES } from '../../../lib/laravel/laravel-settings';
 import { autoscalerOf, container, edgeBackends, edgeTimeouts, find, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS } from '../../helpers';
@@ -17,12 +28,17 @@ describe.each(SHIPPED_ENVIRONMENTS)('web tier of %s', (env) => {
     expect(php.image).toBe(`${config.laravel.image.repository}:${config.laravel.image.tag}`);
     expect(prepare.image).toBe(php.image);
     expect(nginx.image).toBe('docker.io/nginxinc/nginx-unprivileged:1.27.3-alpine');
-    expect(php.ports).toEqual([{ name: 'fastcgi', containerPort: 9000, protocol: 'TCP' }]);
-    expect(nginx.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    // php-fpm listens on loopback only, so it declares no port.
+    expect(php.ports).toBeUndefined();
+    expect(nginx.ports).toEqual([
+      { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      { name: 'health', containerPort: 8082, protocol: 'TCP' },
+    ]);
   });
 
-  test('liveness is cheap: a TCP connect to the php-fpm master and nginx answering by itself', () => {
-    expect(php.livenessProbe.tcpSocket).toEqual({ port: 'fastcgi' });
+  test("liveness is cheap and never waits for a busy pool: a FastCGI ping on php-fpm's health pool, nginx answering by itself", () => {
+    expect(php.livenessProbe.exec.command).toEqual(phpFpmPingCommand());
+    expect(php.startupProbe.exec.command).toEqual(phpFpmPingCommand());
     expect(nginx.livenessProbe.httpGet).toEqual({ path: '/nginx-health', port: 'http' });
     for (const c of [php, nginx]) {
       expect(c.livenessProbe.timeoutSeconds).toBeGreaterThanOrEqual(5);
@@ -31,15 +47,29 @@ describe.each(SHIPPED_ENVIRONMENTS)('web tier of %s', (env) => {
     }
   });
 
-  test("readiness is Laravel's /up through nginx, sent with the public host", () => {
-    expect(nginx.readinessProbe.httpGet).toEqual({ path: '/up', port: 'http', httpHeaders: [{ name: 'Host', value: config.laravel.host }] });
-    expect(php.readinessProbe.tcpSocket).toEqual({ port: 'fastcgi' });
+  test("readiness is Laravel's /up on nginx's health port (php-fpm's health pool), sent with the public host", () => {
+    expect(nginx.readinessProbe.httpGet).toEqual({ path: '/up', port: 'health', httpHeaders: [{ name: 'Host', value: config.laravel.host }] });
+    expect(php.readinessProbe.exec.command).toEqual(phpFpmPingCommand());
+    const service = find(objects, 'Service', 'pembayaran-web');
+    expect(service.spec.ports.map((p: any) => p.targetPort)).toEqual(['http']);
   });
 
-  test('endpoints drain before nginx and php-fpm stop, and the grace period covers drain plus the longest request', () => {
-    expect(nginx.lifecycle.preStop.exec.command.join(' ')).toMatch(/^\/bin\/sh -c sleep 10; nginx -s quit;/);
-    expect(php.lifecycle.preStop.exec.command).toEqual(['sleep', '10']);
+  test('endpoints drain, nginx stops accepting, php-fpm serves until nginx has gone; the grace period covers drain plus the longest request', () => {
+    expect(nginx.lifecycle.preStop.exec.command).toEqual(['/bin/sh', '-c', 'sleep 10; nginx -s quit; while [ -e /tmp/nginx.pid ]; do sleep 1; done']);
+    expect(php.lifecycle.preStop.exec.command).toEqual(['/bin/sh', '-c', 'sleep 10; while [ -e /tmp/nginx.pid ]; do sleep 1; done']);
+    // The pid file lives on the volume both containers mount at /tmp.
+    const tmpOf = (c: any) => c.volumeMounts.find((m: any) => m.mountPath === '/tmp').name;
+    expect(tmpOf(php)).toBe(tmpOf(nginx));
     expect(spec.terminationGracePeriodSeconds).toBe(10 + 70 + 15);
+  });
+
+  test('nginx is sized to its container: workers from its CPU, requests in progress from its memory limit', () => {
+    const nginxConf = find(objects, 'ConfigMap', 'pembayaran-web-server').data['nginx.conf'];
+    const resources = config.web.resources.nginx ?? DEFAULT_RESOURCES.nginx;
+    expect(nginxConf).toContain('worker_processes 1;');
+    expect(nginxConf).not.toContain('worker_processes auto');
+    expect(nginxConf).toContain(`limit_conn active_requests ${nginxMaxActiveRequests(resources, 1)};`);
+    expect(nginxMaxActiveRequests(resources, 1)).toBe(142);
   });
 
   test('the init container builds the storage tree and every artisan cache, and copies public/ with the storage link', () => {
@@ -126,7 +156,9 @@ describe.each(SHIPPED_ENVIRONMENTS)('request timeouts of %s', (env) => {
 });
 
 describe('web server configuration', () => {
-  const nginx = renderNginxConfig({ clientMaxBodySize: '20m', fastcgiReadTimeoutSeconds: 70, trustedProxies: '10.0.0.0/8,192.168.0.0/16' });
+  const nginx = renderNginxConfig({ clientMaxBodySize: '20m', fastcgiReadTimeoutSeconds: 70, trustedProxies: '10.0.0.0/8,192.168.0.0/16', maxActiveRequests: 100 });
+  const publicServer = nginx.slice(nginx.indexOf('listen 8080;'), nginx.indexOf('listen 8082;'));
+  const healthServer = nginx.slice(nginx.indexOf('listen 8082;'), nginx.indexOf('listen 127.0.0.1:8081;'));
   test('FastCGI to php-fpm for the front controller only, document root public/', () => {
     expect(nginx).toContain('root /var/www/html/public;');
     expect(nginx).toMatch(/location = \/index\.php \{\s+fastcgi_pass 127\.0\.0\.1:9000;/);
@@ -140,7 +172,43 @@ describe('web server configuration', () => {
     expect(nginx).toContain('set_real_ip_from 10.0.0.0/8;');
     expect(nginx).toContain('set_real_ip_from 192.168.0.0/16;');
     expect(nginx).toContain('real_ip_header X-Forwarded-For;');
+    expect(nginx).toContain('real_ip_recursive on;');
     expect(nginx).toMatch(/location ~ \/\\\.\(\?!well-known\)\.\* \{\s+deny all;/);
+  });
+  test('PHP gets nginx’s decision: the client address, and HTTPS with port 443 only when a trusted peer says so', () => {
+    // The peer before real_ip decides, with the same addresses real_ip trusts.
+    expect(nginx).toMatch(/geo \$realip_remote_addr \$from_trusted_proxy \{\s+default 0;\s+10\.0\.0\.0\/8 1;\s+192\.168\.0\.0\/16 1;\s+\}/);
+    expect(nginx).toMatch(/map "\$from_trusted_proxy:\$http_x_forwarded_proto" \$forwarded_https \{\s+default "";\s+"~\*\^1:https\$" on;/);
+    for (const line of ['fastcgi_param REMOTE_ADDR $remote_addr;', 'fastcgi_param HTTPS $forwarded_https if_not_empty;', 'fastcgi_param SERVER_PORT $forwarded_port;', 'fastcgi_param REQUEST_SCHEME $forwarded_scheme;']) {
+      expect(publicServer).toContain(line);
+      expect(healthServer).toContain(line);
+    }
+    // Written out once each: the image's fastcgi_params would set them a second time.
+    expect(nginx).not.toContain('include fastcgi_params');
+    for (const header of HEADERS_NOT_PASSED_TO_PHP) {
+      expect(publicServer).toContain(`fastcgi_param HTTP_${header.toUpperCase().replace(/-/g, '_')} "" if_not_empty;`);
+    }
+    expect(HEADERS_NOT_PASSED_TO_PHP).toEqual(expect.arrayContaining(['X-Forwarded-For', 'X-Forwarded-Proto', 'X-Forwarded-Host', 'Forwarded', 'Proxy']));
+  });
+  test("`*` trusts every peer, for real_ip and the scheme alike", () => {
+    const all = renderNginxConfig({ clientMaxBodySize: '1m', fastcgiReadTimeoutSeconds: 70, trustedProxies: '*', maxActiveRequests: 10 });
+    expect(all).toContain('set_real_ip_from 0.0.0.0/0;');
+    expect(all).toMatch(/default 0;\s+0\.0\.0\.0\/0 1;/);
+  });
+  test("the kubelet's health server: only the health route, on php-fpm's health pool", () => {
+    expect(healthServer).toMatch(/location = \/up \{\s+fastcgi_pass 127\.0\.0\.1:9001;/);
+    expect(healthServer).toContain('fastcgi_param SCRIPT_FILENAME $realpath_root/index.php;');
+    expect(healthServer).toMatch(/location \/ \{\s+return 404;/);
+    expect(publicServer).not.toContain('9001');
+    const custom = renderNginxConfig({ clientMaxBodySize: '1m', fastcgiReadTimeoutSeconds: 70, trustedProxies: '10.0.0.0/8', maxActiveRequests: 10, readinessPath: '/healthz' });
+    expect(custom).toContain('location = /healthz {');
+  });
+  test('requests in progress are bounded, and liveness has slots of its own', () => {
+    expect(publicServer).toContain('limit_conn active_requests 100;');
+    expect(publicServer).toMatch(/location = \/nginx-health \{\s+limit_conn liveness 16;/);
+    expect(nginx).toContain('limit_conn_status 503;');
+    expect(nginx).toContain('fastcgi_buffers 8 16k;');
+    expect(nginx).toContain('gzip_buffers 32 4k;');
   });
   test('php-fpm status and ping only on a loopback listener', () => {
     expect(nginx).toMatch(/listen 127\.0\.0\.1:8081;[\s\S]*location = \/fpm-status[\s\S]*location = \/fpm-ping/);
@@ -152,12 +220,41 @@ describe('web server configuration', () => {
     expect(nginx).toContain('pid /tmp/nginx.pid;');
     expect(nginx).toContain('client_body_temp_path /tmp/client_body;');
   });
-  test('php-fpm keeps the environment and exposes status and ping', () => {
-    const pool = renderPhpFpmPool({ maxChildren: 16, startServers: 4, minSpareServers: 2, maxSpareServers: 6, maxRequests: 500, terminateTimeoutSeconds: 65 });
-    expect(pool).toContain('clear_env = no');
-    expect(pool).toContain('pm.status_path = /fpm-status');
-    expect(pool).toContain('ping.path = /fpm-ping');
-    expect(pool).toContain('listen = 9000');
-    expect(pool).toContain('request_terminate_timeout = 65s');
+  test('php-fpm listens on loopback only, keeps the environment, and has a status listener and a health pool', () => {
+    const pool = renderPhpFpmPool({ maxChildren: 16, startServers: 4, minSpareServers: 2, maxSpareServers: 6, maxRequests: 500, terminateTimeoutSeconds: 65, maxExecutionSeconds: 60 });
+    const [www, health] = pool.split('[health]');
+    expect(www).toContain('listen = 127.0.0.1:9000');
+    expect(pool).not.toMatch(/^listen = 9000$/m);
+    expect(www).toContain('pm.status_path = /fpm-status');
+    expect(www).toContain('pm.status_listen = 127.0.0.1:9002');
+    expect(www).toContain('request_terminate_timeout = 65s');
+    expect(www).toContain('php_value[max_execution_time] = 60');
+    expect(health).toContain('listen = 127.0.0.1:9001');
+    expect(health).toMatch(/pm = static\npm\.max_children = 2\n/);
+    expect(health).toContain('ping.path = /fpm-ping');
+    expect(health).toContain('request_terminate_timeout = 10s');
+    for (const part of [www, health]) expect(part).toContain('clear_env = no');
+  });
+  test("php-fpm's probe is a FastCGI ping of the health pool, run with the image's php", () => {
+    const [php, flag, script] = phpFpmPingCommand();
+    expect([php, flag]).toEqual(['php', '-r']);
+    expect(script).toContain("tcp://127.0.0.1:9001");
+    expect(script).toContain("'SCRIPT_NAME' => '/fpm-ping'");
+    // Kubernetes expands $(VAR) in commands: the script must contain none.
+    expect(script).not.toMatch(/\$\([A-Za-z_]/);
+  });
+  test('CPU and memory quantities, and the sizes derived from them', () => {
+    expect([cpuCores('50m'), cpuCores('1'), cpuCores('1.5'), cpuCores('2500m')]).toEqual([0.05, 1, 1.5, 2.5]);
+    expect(() => cpuCores('lots')).toThrow(/not a CPU quantity/);
+    expect([memoryBytes('128Mi'), memoryBytes('1Gi'), memoryBytes('500M'), memoryBytes('1024')]).toEqual([134217728, 1073741824, 500000000, 1024]);
+    expect(() => memoryBytes('128 megs')).toThrow(/not a memory quantity/);
+    const resources = (cpu: string, limit?: string) => ({ requests: { cpu, memory: '64Mi' }, limits: { memory: '128Mi', ...(limit ? { cpu: limit } : {}) } });
+    expect(nginxWorkerProcesses(resources('50m'))).toBe(1);
+    expect(nginxWorkerProcesses(resources('1500m'))).toBe(2);
+    expect(nginxWorkerProcesses(resources('100m', '4'))).toBe(4);
+    expect(NGINX_REQUEST_MEMORY_KIB).toBe(16 + 128 + 128 + 264 + 100);
+    const big = { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '512Mi' } };
+    expect(nginxMaxActiveRequests(big, 1)).toBeGreaterThan(nginxMaxActiveRequests(resources('50m'), 1) * 3);
+    expect(nginxMaxActiveRequests({ requests: { cpu: '50m', memory: '8Mi' }, limits: { memory: '8Mi' } }, 1)).toBe(0);
   });
 });

@@ -65,6 +65,8 @@ describe.each(SHIPPED_ENVIRONMENTS)('Laravel workloads of %s', (env) => {
       SESSION_SECURE_COOKIE: 'true',
       SESSION_ENCRYPT: 'true',
       CACHE_STORE: 'redis',
+      APP_MAINTENANCE_DRIVER: 'cache',
+      APP_MAINTENANCE_STORE: 'redis',
       QUEUE_CONNECTION: 'redis',
       DB_CONNECTION: config.database.connection,
       DB_HOST: config.database.host,

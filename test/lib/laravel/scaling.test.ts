@@ -104,10 +104,10 @@ describe('the web tier scales on php-fpm saturation as well as CPU (KEDA)', () =
     expect(trigger.metadata.ignoreNullValues).toBe('false');
   });
 
-  test('the trigger query, run by promtool over exporter series, counts the busy children of the web pods only, less the status request', () => {
+  test('the trigger query, run by promtool over exporter series, counts the busy children of the web pods only (the status listener answers the scrape)', () => {
     const query = scaler.spec.triggers.find((t: any) => t.type === 'prometheus').metadata.query;
     const series = (pod: string, active: number) => ({
-      series: `phpfpm_active_processes{job="pembayaran/pembayaran-web", namespace="pembayaran", pod="${pod}", container="php-fpm-exporter", endpoint="fpm-metrics", pool="www", scrape_uri="tcp://127.0.0.1:9000/fpm-status"}`,
+      series: `phpfpm_active_processes{job="pembayaran/pembayaran-web", namespace="pembayaran", pod="${pod}", container="php-fpm-exporter", endpoint="fpm-metrics", pool="www", scrape_uri="tcp://127.0.0.1:9002/fpm-status"}`,
       values: `${active}+0x10`,
     });
     const dir = scratchDir('php-fpm-trigger');
@@ -121,11 +121,11 @@ describe('the web tier scales on php-fpm saturation as well as CPU (KEDA)', () =
             input_series: [
               series('pembayaran-web-7d9f6c5b8-x2k9q', 12),
               series('pembayaran-web-7d9f6c5b8-p4m7w', 9),
-              // Another Deployment sharing the name prefix, and the status child of an idle pod.
+              // Another Deployment sharing the name prefix, and an idle pod.
               series('pembayaran-web-webhooks-5b8c7d9f6-z8r3t', 16),
-              series('pembayaran-web-7d9f6c5b8-z8r3t', 1),
+              series('pembayaran-web-7d9f6c5b8-z8r3t', 0),
             ],
-            promql_expr_test: [{ expr: query, eval_time: '2m', exp_samples: [{ labels: '{}', value: 19 }] }],
+            promql_expr_test: [{ expr: query, eval_time: '2m', exp_samples: [{ labels: '{}', value: 21 }] }],
           },
         ],
       });

@@ -164,7 +164,8 @@ function ingressMismatches(config: EnvironmentConfig, objects: readonly K8sObjec
   // The ports that matter are really declared, so the matrix above is not vacuous.
   expect(fastapi.ports.map((p) => p.containerPort)).toEqual([8001]);
   expect(wa.ports.map((p) => p.containerPort)).toEqual([3001]);
-  expect(web.ports.map((p) => p.containerPort).sort()).toEqual(config.observability.metrics.enabled ? [8080, 9000, 9113, 9253] : [8080, 9000]);
+  // 8082 is the kubelet's readiness port (node-local traffic); no policy admits it. php-fpm (9000) declares no port: it listens on loopback.
+  expect(web.ports.map((p) => p.containerPort).sort()).toEqual(config.observability.metrics.enabled ? [8080, 8082, 9113, 9253] : [8080, 8082]);
   return mismatches(model, probes);
 }
 
@@ -230,6 +231,7 @@ describe.each(EDGE_CASES)('NetworkPolicies of $env with the $kind edge', ({ env,
     for (const pod of edgePods(config)) {
       expect(model.canReach(pod, web, 8080)).toBe(true);
       expect(model.canReach(pod, web, 9000)).toBe(false);
+      expect(model.canReach(pod, web, 8082)).toBe(false);
       expect(model.canReach(pod, fastapi, 8001)).toBe(false);
       expect(model.canReach(pod, wa, 3001)).toBe(false);
     }

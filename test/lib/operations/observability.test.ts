@@ -29,7 +29,8 @@ describe.each(SHIPPED_ENVIRONMENTS)('observability of %s', (env) => {
     const nginx = container(web, 'nginx-exporter');
     expect(fpm.image).toBe(imageRef(config.observability.metrics.phpFpmExporterImage));
     expect(nginx.image).toBe(imageRef(config.observability.metrics.nginxExporterImage));
-    expect(fpm.args).toContain('--phpfpm.scrape-uri=tcp://127.0.0.1:9000/fpm-status');
+    // php-fpm's status listener (pm.status_listen): answers while every child of the main pool is busy.
+    expect(fpm.args).toContain('--phpfpm.scrape-uri=tcp://127.0.0.1:9002/fpm-status');
     expect(nginx.args).toContain('--nginx.scrape-uri=http://127.0.0.1:8081/nginx-status');
     expect(fpm.ports).toEqual([{ name: 'fpm-metrics', containerPort: PORTS.phpFpmExporter, protocol: 'TCP' }]);
     expect(nginx.ports).toEqual([{ name: 'nginx-metrics', containerPort: PORTS.nginxExporter, protocol: 'TCP' }]);

@@ -56,9 +56,9 @@ describe.each(SHIPPED_ENVIRONMENTS)('restore check of %s', (env) => {
     expect(run.emptyDir.medium).toBe('Memory');
     const mounting = [...spec.initContainers, ...spec.containers].filter((c: any) => c.volumeMounts.some((m: any) => m.name === 'run')).map((c: any) => c.name);
     expect(mounting).toEqual(['database', 'restore']);
-    expect(spec.volumes.find((v: any) => v.name === 'scratch').emptyDir.sizeLimit).toBe(config.backup.restoreCheck.scratchSize);
+    for (const name of ['dump', 'database-data']) expect(spec.volumes.find((v: any) => v.name === name).emptyDir.sizeLimit).toBe(config.backup.restoreCheck.scratchSize);
     // The downloaded dump is read-only for the restore container.
-    expect(container(spec, 'restore').volumeMounts.find((m: any) => m.mountPath === RESTORE_PATHS.dump)).toMatchObject({ readOnly: true, subPath: 'dump' });
+    expect(container(spec, 'restore').volumeMounts.find((m: any) => m.mountPath === RESTORE_PATHS.dump)).toMatchObject({ name: 'dump', readOnly: true });
   });
 
   test('read-only root filesystems, restricted security context, emptyDir volumes only', () => {

@@ -58,8 +58,8 @@ describe('connectivity CLI', () => {
 
     test('the row of the Gateway the HTTPRoutes attach to reaches nginx (and the solver where staging proves its own certificates), nothing else', () => {
       expect(code).toBe(0);
-      // Columns: fastapi, queue-metrics, wa-gateway, web fastcgi, web http, fpm-metrics, nginx-metrics, the solver.
-      expect(row(stdout, `gateway proxy of ${gateway} (envoy-gateway-system)`)).toEqual(['·', '·', '·', '·', '✓', '·', '·', env === 'staging' ? '✓' : '·']);
+      // Columns: fastapi, queue-metrics, wa-gateway, web http, web health (the kubelet's), fpm-metrics, nginx-metrics, the solver.
+      expect(row(stdout, `gateway proxy of ${gateway} (envoy-gateway-system)`)).toEqual(['·', '·', '·', '✓', '·', '·', '·', env === 'staging' ? '✓' : '·']);
       // No Ingress: no ingress controller row, and no other source reaches the solver.
       expect(stdout).not.toContain('ingress controller (');
       const matrix = stdout.slice(stdout.indexOf('Ingress:'), stdout.indexOf('Egress:'));

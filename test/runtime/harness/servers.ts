@@ -1,0 +1,155 @@
+/**
+ * Data stores from Debian's packages, each started in the cluster's node namespace as `nobody`, with its
+ * data in the cluster's state directory, and stopped by PID with the cluster.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Cluster, Server } from './cluster';
+import { run, runOk, waitFor } from './processes';
+
+const NOBODY_UID = 65534;
+const NOGROUP_GID = 65534;
+
+function ownedDir(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.chownSync(dir, NOBODY_UID, NOGROUP_GID);
+  fs.chmodSync(dir, 0o700);
+  return dir;
+}
+
+const asNobody = (argv: readonly string[]) => ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', ...argv];
+
+/** Redis with a password (`requirepass`), no persistence. */
+export async function startRedis(cluster: Cluster, options: { password: string }): Promise<Server> {
+  const dir = ownedDir(path.join(cluster.dir, 'data', 'redis'));
+  const address = await cluster.network.serviceAddress();
+  return cluster.startServer({
+    name: 'redis',
+    address,
+    port: 6379,
+    argv: ['redis-server', '--bind', address, '--port', '6379', '--requirepass', options.password, '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'],
+  });
+}
+
+export interface SqlServer extends Server {
+  /** Runs SQL as the administrator, returns the output (tab-separated, no headers). */
+  sql(statement: string, database?: string): Promise<string>;
+  /** Creates a database and a user that owns it. */
+  createDatabase(database: string, user: string, password: string): Promise<void>;
+}
+
+/** MySQL/MariaDB string literal. */
+export const mysqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+/** PostgreSQL string literal (standard_conforming_strings on). */
+export const pgString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** MariaDB, installed into a fresh data directory; the administrator connects over its socket. */
+export async function startMariaDb(cluster: Cluster): Promise<SqlServer> {
+  const dir = ownedDir(path.join(cluster.dir, 'data', 'mariadb'));
+  ownedDir(path.join(dir, 'tmp'));
+  await runOk(asNobody(['mariadb-install-db', '--no-defaults', `--datadir=${dir}/data`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve']), { cwd: '/' });
+  const address = await cluster.network.serviceAddress();
+  const socket = path.join(dir, 'mysqld.sock');
+  const server = await cluster.startServer({
+    name: 'mariadb',
+    address,
+    port: 3306,
+    argv: ['mariadbd', '--no-defaults', `--datadir=${dir}/data`, `--socket=${socket}`, `--pid-file=${dir}/mysqld.pid`, `--tmpdir=${dir}/tmp`, `--bind-address=${address}`, '--port=3306', '--skip-name-resolve', '--skip-log-bin', '--innodb-buffer-pool-size=32M', '--innodb-log-file-size=16M'],
+  });
+  await waitFor('the MariaDB socket', () => fs.existsSync(socket));
+  const sql = async (statement: string, database?: string) =>
+    runOk(asNobody(['mariadb', '--no-defaults', `--socket=${socket}`, '-uroot', '--batch', '--skip-column-names', ...(database ? [database] : []), '-e', statement]));
+  return {
+    ...server,
+    sql,
+    createDatabase: async (database, user, password) => {
+      await sql(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; CREATE USER IF NOT EXISTS ${mysqlString(user)}@'%' IDENTIFIED BY ${mysqlString(password)}; GRANT ALL PRIVILEGES ON \`${database}\`.* TO ${mysqlString(user)}@'%'; FLUSH PRIVILEGES;`);
+    },
+  };
+}
+
+/** PostgreSQL, a fresh cluster (initdb); password authentication over TCP, trust on its socket. */
+export async function startPostgres(cluster: Cluster): Promise<SqlServer> {
+  const dir = ownedDir(path.join(cluster.dir, 'data', 'postgres'));
+  const versions = fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
+  const bin = `/usr/lib/postgresql/${versions[0]}/bin`;
+  await runOk(asNobody([`${bin}/initdb`, '-D', `${dir}/data`, '--username=postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync']), { cwd: '/' });
+  const address = await cluster.network.serviceAddress();
+  const server = await cluster.startServer({
+    name: 'postgres',
+    address,
+    port: 5432,
+    argv: [`${bin}/postgres`, '-D', `${dir}/data`, '-k', dir, '-c', `listen_addresses=${address}`, '-p', '5432', '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=16MB'],
+    stopSignal: 'SIGINT',
+  });
+  const sql = async (statement: string, database = 'postgres') =>
+    runOk(asNobody([`${bin}/psql`, '-h', dir, '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-At', '-c', statement]));
+  return {
+    ...server,
+    sql,
+    createDatabase: async (database, user, password) => {
+      await sql(`CREATE ROLE "${user}" LOGIN PASSWORD ${pgString(password)}`);
+      await sql(`CREATE DATABASE "${database}" OWNER "${user}"`);
+    },
+  };
+}
+
+export interface ObjectStore extends Server {
+  readonly endpoint: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** Keys in a bucket, sorted. */
+  list(bucket: string, prefix?: string): Promise<string[]>;
+  put(bucket: string, key: string, body: string | Buffer): Promise<void>;
+  get(bucket: string, key: string): Promise<Buffer>;
+}
+
+const S3RVER = path.join(__dirname, '..', '..', '..', 'node_modules', 's3rver', 'bin', 's3rver.js');
+
+/** A local S3 (s3rver, an npm dev dependency) with the given buckets; read and written with Debian's aws CLI. */
+export async function startObjectStore(cluster: Cluster, buckets: readonly string[]): Promise<ObjectStore> {
+  const dir = ownedDir(path.join(cluster.dir, 'data', 's3'));
+  const address = await cluster.network.serviceAddress();
+  const server = await cluster.startServer({
+    name: 's3',
+    address,
+    port: 9000,
+    argv: [process.execPath, fs.realpathSync(S3RVER), '-d', dir, '-a', address, '-p', '9000', '--silent', ...buckets.flatMap((b) => ['--configure-bucket', b])],
+  });
+  const endpoint = `http://${address}:9000`;
+  // s3rver's fixed credentials.
+  const credentials = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', HOME: dir };
+  const aws = async (args: string[], input?: string) => {
+    const result = await run([...cluster.network.enter, 'env', ...Object.entries(credentials).map(([k, v]) => `${k}=${v}`), '/usr/bin/aws', '--endpoint-url', endpoint, ...args], { input });
+    if (result.code !== 0) throw new Error(`aws ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  return {
+    ...server,
+    endpoint,
+    accessKeyId: credentials.AWS_ACCESS_KEY_ID,
+    secretAccessKey: credentials.AWS_SECRET_ACCESS_KEY,
+    list: async (bucket, prefix = '') => {
+      const out = await aws(['s3api', 'list-objects-v2', '--bucket', bucket, '--prefix', prefix, '--query', 'Contents[].Key', '--output', 'json']);
+      return ((JSON.parse(out || 'null') as string[] | null) ?? []).sort();
+    },
+    put: async (bucket, key, body) => {
+      const file = path.join(cluster.dir, `s3-put-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+      fs.writeFileSync(file, body);
+      try {
+        await aws(['s3api', 'put-object', '--bucket', bucket, '--key', key, '--body', file]);
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    },
+    get: async (bucket, key) => {
+      const file = path.join(cluster.dir, `s3-get-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+      try {
+        await aws(['s3api', 'get-object', '--bucket', bucket, '--key', key, file]);
+        return fs.readFileSync(file);
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    },
+  };
+}
