@@ -40,3 +40,4 @@ export * from './config/load';
 export * from './config/semantics';
 export * from './config/legacy-keys';
 export * from './config/types.generated';
+export * from './core/kubernetes-rules';

@@ -5,9 +5,8 @@ import { EnvironmentConfig, Image } from './types.generated';
 import { INGRESS_CONTROLLERS } from '../edge/ingress-controller';
 import { requestTimeoutChain } from '../laravel/request-timeouts';
 import { minimumRetryAfter, quantityMiB, retryAfterOf, workerMemoryMiB } from '../laravel/queue-budgets';
-import { RETRY_AFTER, WORKER_MEMORY_MIB } from '../core/defaults';
-import { valuesOf } from './walk';
-import { DEFAULT_RESOURCES } from '../core/defaults';
+import { indexByDefinition, valuesOf } from './walk';
+import { DEFAULT_RESOURCES, RETRY_AFTER, WORKER_MEMORY_MIB } from '../core/defaults';
 import { NGINX_REQUEST_MEMORY_KIB, nginxMaxActiveRequests, nginxWorkerProcesses } from '../laravel/web-server-config';
 
 /** Ingress annotations that set the edge's backend timeouts (ingress-nginx). */
@@ -25,9 +24,10 @@ const PRODUCTION_LOG_LEVELS = ['info', 'notice', 'warning', 'error'];
 export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   const production = config.tier === 'production';
+  const byDefinition = indexByDefinition(config);
   const add = (path: string, message: string) => problems.push({ path, message });
 
-  for (const [path, image] of imagesOf(config)) {
+  for (const [path, image] of byDefinition<Image>('image')) {
     if (!image.tag && !image.digest) {
       add(path, `image ${showValue(image.repository).slice(1, -1)} has no tag or digest; pin it, e.g. tag: "1.4.2" or digest: "sha256:..."`);
     } else if (production && !image.digest && image.tag === 'latest') {
@@ -55,7 +55,7 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
   const secrets = scanSecrets(config);
   for (const finding of secrets) add(finding.path, finding.message);
   const secretPaths = new Set(secrets.map((s) => s.path));
-  problems.push(...kubernetesValueProblems(config).filter((p) => !secretPaths.has(p.path)));
+  problems.push(...kubernetesValueProblems(config, byDefinition).filter((p) => !secretPaths.has(p.path)));
 
   if ('REDIS_DB' in config.laravel.env) {
     add('laravel.env.REDIS_DB', 'sets the Redis database behind the queue exporter and KEDA triggers, which would keep reading database 0: set redis.database instead');
