@@ -121,3 +121,48 @@ describeRuntime('TLS to the database and Redis (production, MariaDB and Redis wi
     });
   });
 });
+
+describeRuntime('TLS to PostgreSQL and Redis (staging, both CAs from the secret manager)', () => {
+  let env: LaravelEnvironment;
+
+  beforeAll(async () => {
+    env = await startLaravelEnvironment({ environment: 'staging', database: true });
+    const laravel = env.cluster.secret(env.laravelSecret);
+    env.cluster.setSecretValues('pembayaran-backup', { DB_USERNAME: laravel.DB_USERNAME, DB_PASSWORD: laravel.DB_PASSWORD });
+  });
+  afterAll(async () => env?.stop());
+
+  test('migrations, then the web pod: the PostgreSQL session is encrypted (pg_stat_ssl), Redis over TLS', async () => {
+    const migrate = await env.cluster.runPod(env.object('Job', 'migrate'));
+    expect(Object.values(await migrate.waitForCompletion()).map((e) => e.code)).toEqual([0]);
+    const web = await env.webPod();
+    try {
+      const seen = JSON.parse((await env.cluster.http({ url: `http://${web.ip}:8080/data-stores`, headers: hostHeader(env.config) })).text);
+      expect(seen).toMatchObject({ database_driver: 'pgsql', redis_scheme: 'tls', redis_ping: true, cache_read: 'written over tls' });
+      expect(seen.database_cipher).toMatch(/^TLS_|AES|CHACHA/);
+    } finally {
+      await web.kill();
+    }
+  });
+
+  test('pg_dump connects with verify-full (PGSSLMODE, PGSSLROOTCERT)', async () => {
+    const backup = await env.cluster.runPod(env.object('CronJob', 'backup'), { skipContainers: ['upload'] });
+    try {
+      expect(backup.logs('dump')).toMatch(/dumped pembayaran-\d{8}T\d{6}Z\.sql\.gz/);
+    } finally {
+      await backup.kill();
+    }
+  });
+
+  test('with a CA that did not sign the server, migrations and the dump fail on the certificate', async () => {
+    env.setCa('database', env.pki!.wrongCaPem);
+    try {
+      const migrate = await env.cluster.runPod(env.object('Job', 'migrate'));
+      expect(Object.values(await migrate.waitForCompletion()).map((e) => e.code)).not.toEqual([0]);
+      expect(migrate.logs('migrate')).toMatch(/certificate verify failed/);
+      await expect(env.cluster.runPod(env.object('CronJob', 'backup'), { skipContainers: ['upload'] })).rejects.toThrow(/init container dump[\s\S]*certificate verify failed/);
+    } finally {
+      env.setCa('database', env.pki!.caPem);
+    }
+  });
+});

@@ -93,7 +93,8 @@ describe.each(SHIPPED_ENVIRONMENTS)('secrets of %s', (env) => {
       const names = secretNamesOf(podSpecOf(d));
       expect([d.metadata.name, d.metadata.annotations[RELOADER_SECRET_ANNOTATION]]).toEqual([d.metadata.name, names.length ? names.join(',') : undefined]);
     }
-    expect(find(objects, 'Deployment', 'pembayaran-web').metadata.annotations[RELOADER_SECRET_ANNOTATION]).toBe('pembayaran-laravel');
+    // The Redis CA comes from the secret manager too (redis.tls.ca.remoteRef) in both shipped environments.
+    expect(find(objects, 'Deployment', 'pembayaran-web').metadata.annotations[RELOADER_SECRET_ANNOTATION]).toBe('pembayaran-datastore-ca,pembayaran-laravel');
     expect(find(objects, 'Deployment', 'pembayaran-fastapi').metadata.annotations[RELOADER_SECRET_ANNOTATION]).toBe('pembayaran-fastapi');
     // The annotation goes on the Deployment, which Reloader watches; the pod template stays as in git.
     for (const d of deployments) expect(d.spec.template.metadata.annotations?.[RELOADER_SECRET_ANNOTATION]).toBeUndefined();
@@ -117,7 +118,7 @@ describe('secret rotation options', () => {
       });
     });
     const web = find(objects, 'Deployment', 'pembayaran-web');
-    expect(web.metadata.annotations[RELOADER_SECRET_ANNOTATION]).toBe('pembayaran-laravel,pembayaran-statsd');
+    expect(web.metadata.annotations[RELOADER_SECRET_ANNOTATION]).toBe('pembayaran-datastore-ca,pembayaran-laravel,pembayaran-statsd');
     expect(container(podSpecOf(web), 'statsd')).toBeDefined();
   });
 

@@ -63,7 +63,11 @@ describe.each(SHIPPED_ENVIRONMENTS)('scaling of %s', (env) => {
         expect(t.authenticationRef.name).toBe(`pembayaran-worker-${pool.name}`);
       }
       const auth = find(objects, 'TriggerAuthentication', `pembayaran-worker-${pool.name}`);
-      expect(auth.spec.secretTargetRef).toEqual([{ parameter: 'password', name: 'pembayaran-laravel', key: 'REDIS_PASSWORD' }]);
+      // Beside the password, production's Redis CA (redis.tls): test/lib/core/data-store-tls.test.ts.
+      expect(auth.spec.secretTargetRef).toEqual([
+        { parameter: 'password', name: 'pembayaran-laravel', key: 'REDIS_PASSWORD' },
+        { parameter: 'ca', name: 'pembayaran-datastore-ca', key: 'REDIS_CA_CERT' },
+      ]);
     }
   });
 

@@ -76,7 +76,8 @@ describe.each(SHIPPED_ENVIRONMENTS)('database backup of %s', (env) => {
   test('read-only root filesystems with emptyDir scratch, restricted security context', () => {
     for (const c of [...spec.initContainers, ...spec.containers]) {
       expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true, allowPrivilegeEscalation: false });
-      for (const m of c.volumeMounts) expect(spec.volumes.find((v: any) => v.name === m.name).emptyDir).toBeDefined();
+      // Writable paths are emptyDirs; the database's CA bundle (database.tls) is the one read-only mount.
+      for (const m of c.volumeMounts) expect(spec.volumes.find((v: any) => v.name === m.name).emptyDir ?? (m.readOnly && m.name === 'database-ca')).toBeTruthy();
     }
     expect(spec.volumes.find((v: any) => v.name === 'scratch').emptyDir.sizeLimit).toBe(config.backup.scratchSize);
   });

@@ -61,7 +61,8 @@ describe.each(SHIPPED_ENVIRONMENTS)('observability of %s', (env) => {
     const exporter = container(spec, 'redis-exporter');
     const env = Object.fromEntries(exporter.env.map((e: any) => [e.name, e]));
     expect(env.REDIS_PASSWORD.valueFrom.secretKeyRef).toEqual({ name: 'pembayaran-laravel', key: 'REDIS_PASSWORD' });
-    expect(env.REDIS_ADDR.value).toBe(`redis://${config.redis.host}:${config.redis.port}`);
+    // Both shipped environments reach Redis over TLS (redis.tls); test/lib/core/data-store-tls.test.ts has the rest.
+    expect(env.REDIS_ADDR.value).toBe(`rediss://${config.redis.host}:${config.redis.port}`);
     const keys = env.REDIS_EXPORTER_CHECK_SINGLE_KEYS.value.split(',');
     for (const queue of config.workers.flatMap((w) => w.queues)) expect(keys).toContain(`db0=pembayaran_database_queues:${queue}`);
     expect(exporter.readinessProbe.httpGet.path).toBe('/health');

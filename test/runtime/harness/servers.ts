@@ -90,6 +90,9 @@ export async function startPostgres(cluster: Cluster, options: { tls?: ServerTls
   const versions = fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
   const bin = `/usr/lib/postgresql/${versions[0]}/bin`;
   await runOk(asNobody([`${bin}/initdb`, '-D', `${dir}/data`, '--username=postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync']), { cwd: '/' });
+  // initdb admits TCP logins from loopback only; pods connect from their own addresses.
+  const hostType = options.tls ? 'hostssl' : 'host';
+  fs.writeFileSync(path.join(dir, 'data', 'pg_hba.conf'), `local all all trust\n${hostType} all all 0.0.0.0/0 scram-sha-256\n`);
   const tlsArgs: string[] = [];
   if (options.tls) {
     // PostgreSQL refuses a key file others can read: a private copy, owned by the server's user.
@@ -97,8 +100,6 @@ export async function startPostgres(cluster: Cluster, options: { tls?: ServerTls
     fs.copyFileSync(options.tls.keyFile, key);
     fs.chownSync(key, NOBODY_UID, NOGROUP_GID);
     fs.chmodSync(key, 0o600);
-    const hba = path.join(dir, 'data', 'pg_hba.conf');
-    fs.writeFileSync(hba, fs.readFileSync(hba, 'utf8').replace(/^host(\s)/gm, 'hostssl$1'));
     tlsArgs.push('-c', 'ssl=on', '-c', `ssl_cert_file=${options.tls.certFile}`, '-c', `ssl_key_file=${key}`);
   }
   const address = await cluster.network.serviceAddress();
