@@ -276,7 +276,11 @@ describe('npm run synth, killed while it writes', () => {
     const base = fs.mkdtempSync(path.join(work, 'validate-pending-'));
     const outdir = path.join(base, 'dist');
     expect(runSynth(['--outdir', outdir]).status).toBe(0);
+    // A stray file, so that the next synths have a folder to swap (an unchanged output is left alone).
+    const spoil = () => fs.writeFileSync(path.join(outdir, 'staging', 'stray.yaml'), 'stray: true\n');
+    spoil();
     const steps = traceSteps((env) => runSynth(['--outdir', outdir], { env }));
+    spoil();
     expect(runSynth(['--outdir', outdir], { env: { PEMBAYARAN_KILL_AT_WRITE_STEP: String(steps.indexOf('commit') + 2) } }).signal).toBe('SIGKILL');
     const validate = runCommand('tools/validate/cli.ts', [outdir]);
     expect(validate.status).toBe(2);
