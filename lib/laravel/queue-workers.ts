@@ -67,12 +67,13 @@ export class QueueWorkerPool extends Construct {
     const resources = props.resources ?? DEFAULT_RESOURCES.worker;
 
     const health = workerHealthProbe(props.mode);
+    const liveness = props.mode === 'queue-work' ? workerProgressProbe(workerStallSeconds(props)) : health;
     const worker = runtime.container('worker', {
       command: workerCommand(props),
       resources,
       startupProbe: { ...health, periodSeconds: 5, timeoutSeconds: 10, failureThreshold: 24 },
       readinessProbe: { ...health, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 },
-      livenessProbe: { ...health, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
+      livenessProbe: { ...liveness, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
     });
 
     this.pod = new WorkloadPod(this, 'Pod', {
@@ -150,12 +151,48 @@ export function workerCommand(props: Pick<QueueWorkerPoolProps, 'mode' | 'queues
 }
 
 /**
- * Horizon reports on itself (`horizon:status` fails when the master is not running). A `queue:work`
- * process has no status command; the probe fails when PID 1 is stopped, a zombie or stuck in
- * uninterruptible sleep, and a job that runs past --timeout is killed by the worker itself.
+ * Startup and readiness: Horizon reports on itself (`horizon:status` fails when the master is not
+ * running); for `queue:work`, PID 1 (the worker) is running or sleeping, not stopped or a zombie.
  */
 export function workerHealthProbe(mode: 'horizon' | 'queue-work'): Probe {
   if (mode === 'horizon') return { exec: { command: ['php', 'artisan', 'horizon:status'] } };
   return { exec: { command: ['/bin/sh', '-c', "grep -Eq '^State:[[:space:]]+[RS]' /proc/1/status"] } };
+}
+
+/** Seconds added to a pool's job timeout and sleep before a worker without progress counts as stuck. */
+export const WORKER_STALL_MARGIN_SECONDS = 10;
+
+/**
+ * How long a healthy worker can go without progress: a job may wait (on a payment provider) up to its
+ * timeout, an idle worker polls Redis at least every `sleep` seconds.
+ */
+export function workerStallSeconds(props: Pick<QueueWorkerPoolProps, 'timeout' | 'sleep'>): number {
+  return props.timeout + props.sleep + WORKER_STALL_MARGIN_SECONDS;
+}
+
+/** Where the liveness probe keeps its last sample (the worker's writable /tmp). */
+export const WORKER_PROGRESS_FILE = '/tmp/.worker-progress';
+
+/**
+ * Liveness of a `queue:work` pool: PID 1, the worker, made progress (bytes read or written, CPU time) within
+ * the stall limit. A polling worker reads from Redis every few seconds, a busy one burns CPU or does I/O; a
+ * worker blocked forever in a system call (a dead peer without a timeout, where its --timeout alarm cannot
+ * run) does neither, though it is "sleeping" to the kernel. Needs nothing from the application, works in
+ * maintenance mode (when Laravel fires no worker events), and only the image's sh, awk, sed and date.
+ */
+export function workerProgressProbe(stallSeconds: number): Probe {
+  const script = [
+    'set -eu',
+    'now=$(date +%s)',
+    // Bytes read and written, then user and system CPU time (/proc/<pid>/stat fields 14 and 15, after the command name).
+    "cur=\"$(awk '/^(rchar|wchar):/ { s += $2 } END { print s }' /proc/1/io) $(sed 's/.*) //' /proc/1/stat | cut -d ' ' -f 12,13)\"",
+    `if [ -f ${WORKER_PROGRESS_FILE} ] && [ "$(sed -n 1p ${WORKER_PROGRESS_FILE})" = "$cur" ]; then`,
+    `  since=$(sed -n 2p ${WORKER_PROGRESS_FILE})`,
+    `  if [ $((now - since)) -ge ${stallSeconds} ]; then echo "worker (PID 1) made no progress for $((now - since)) s (limit ${stallSeconds} s)"; exit 1; fi`,
+    'else',
+    `  printf '%s\\n%s\\n' "$cur" "$now" > ${WORKER_PROGRESS_FILE}`,
+    'fi',
+  ].join('\n');
+  return { exec: { command: ['/bin/sh', '-c', script] } };
 }
 

@@ -1,3 +1,4 @@
+import { WORKER_STALL_MARGIN_SECONDS, workerProgressProbe, workerStallSeconds } from '../../../lib/laravel/queue-workers';
 import { App, Chart } from 'cdk8s';
 import { LARAVEL_SECRET_VARIABLES } from '../../../lib/laravel/laravel-settings';
 import { PembayaranStack } from '../../../lib/pembayaran-stack';
@@ -22,7 +23,10 @@ describe.each(SHIPPED_ENVIRONMENTS)('Laravel workloads of %s', (env) => {
           `--tries=${pool.tries}`, `--memory=${pool.memory}`, `--sleep=${pool.sleep}`, `--backoff=${pool.backoff}`,
           `--max-jobs=${pool.maxJobs}`, `--max-time=${pool.maxTime}`,
         ]);
-        expect(worker.livenessProbe.exec.command.join(' ')).toContain('/proc/1/status');
+        // Liveness: PID 1 made progress (I/O or CPU) within timeout + sleep + margin; startup and readiness: it runs.
+        expect(worker.livenessProbe.exec.command).toEqual(workerProgressProbe(workerStallSeconds(pool)).exec!.command);
+        expect(worker.livenessProbe.exec.command[2]).toContain(`-ge ${pool.timeout + pool.sleep + WORKER_STALL_MARGIN_SECONDS} ]`);
+        expect(worker.readinessProbe.exec.command.join(' ')).toContain('/proc/1/status');
       }
       expect(spec.terminationGracePeriodSeconds).toBeGreaterThan(pool.timeout);
       expect(worker.readinessProbe).toBeDefined();
