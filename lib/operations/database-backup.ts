@@ -163,6 +163,18 @@ export class DatabaseBackup extends Construct {
   }
 }
 
+/**
+ * A bash function that writes its argument as the inside of a double-quoted MySQL option-file value.
+ * Quoted expansions as pattern and replacement are literal in every bash that matters (4.2 to 5.2).
+ */
+export const MYSQL_OPTION_VALUE_FUNCTION = [
+  'option_value() {',
+  '  local bs=\'\\\' q=\'"\' nl=$\'\\n\' v="$1"',
+  '  v="${v//"$bs"/"$bs$bs"}"; v="${v//"$q"/"$bs$q"}"; v="${v//"$nl"/"${bs}n"}"',
+  '  printf \'%s\' "$v"',
+  '}',
+];
+
 /** The dump step: consistent snapshot, compressed, verified; the file name carries a UTC timestamp. */
 export function dumpScript(connection: 'mysql' | 'pgsql', mysqlTlsOptions: readonly string[] = []): string {
   const lines = [
@@ -174,10 +186,10 @@ export function dumpScript(connection: 'mysql' | 'pgsql', mysqlTlsOptions: reado
   if (connection === 'mysql') {
     lines.push(
       // The password goes into an option file in memory, not onto the command line (visible in ps).
-      // Option-file values are quoted, backslashes and double quotes escaped: the client ends a quoted value
-      // at an unescaped quote, and a '#' after it starts a comment.
-      'esc() { local v="${1//\\\\/\\\\\\\\}"; printf \'%s\' "${v//\\"/\\\\\\"}"; }',
-      'printf \'[client]\\nuser="%s"\\npassword="%s"\\n\' "$(esc "$DB_USERNAME")" "$(esc "$DB_PASSWORD")" > /tmp/client.cnf',
+      // Option-file values are double-quoted, where MySQL and MariaDB unescape \\\\, \\" and \\n and take
+      // # and spaces literally: so backslashes, double quotes and newlines are escaped.
+      ...MYSQL_OPTION_VALUE_FUNCTION,
+      'printf \'[client]\\nuser="%s"\\npassword="%s"\\n\' "$(option_value "$DB_USERNAME")" "$(option_value "$DB_PASSWORD")" > /tmp/client.cnf',
       ...(mysqlTlsOptions.length ? [`printf '%s\\n' ${mysqlTlsOptions.map((o) => `'${o}'`).join(' ')} >> /tmp/client.cnf`] : []),
       // --single-transaction: a consistent InnoDB snapshot without locking the tables the app writes.
       'mysqldump --defaults-extra-file=/tmp/client.cnf --host="$DB_HOST" --port="$DB_PORT" \\',
