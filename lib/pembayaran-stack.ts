@@ -145,6 +145,7 @@ export class PembayaranStack extends Construct {
       image: fastapi.image,
       appModule: fastapi.appModule,
       replicas: fastapi.replicas,
+      maxUnavailable: fastapi.maxUnavailable,
       healthPath: fastapi.healthPath,
       timeoutGracefulShutdown: fastapi.timeoutGracefulShutdown,
       logLevel: fastapi.logLevel,
@@ -346,6 +347,7 @@ export class PembayaranStack extends Construct {
       maxJobs: pool.maxJobs,
       maxTime: pool.maxTime,
       resources: pool.resources,
+      maxUnavailable: pool.maxUnavailable,
       autoscaling: pool.autoscaling.enabled
         ? {
             maxReplicas: pool.autoscaling.maxReplicas,

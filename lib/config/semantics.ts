@@ -73,6 +73,9 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
       `is ${waProbes.liveness.path}, the readiness path; a logged-out session would fail liveness and restart the gateway in a loop while an operator scans the QR code: use a path that does not consult the session, or type tcp`,
     );
   }
+  if (production && config.fastapi.replicas > 1 && config.fastapi.maxUnavailable >= config.fastapi.replicas) {
+    add('fastapi.maxUnavailable', `is ${config.fastapi.maxUnavailable} with ${config.fastapi.replicas} replicas; a node drain could evict every notification replica at once: lower it below replicas`);
+  }
   if (config.waGateway.replicas > 1) {
     add('waGateway.replicas', `is ${config.waGateway.replicas}; a WhatsApp session can be open in only one process: set 1`);
   }
@@ -83,6 +86,9 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
     seenPools.add(pool.name);
     if (pool.autoscaling.enabled && pool.autoscaling.maxReplicas < pool.replicas) {
       add(`workers[${i}].autoscaling.maxReplicas`, `is ${pool.autoscaling.maxReplicas}, below replicas (${pool.replicas})`);
+    }
+    if (production && pool.replicas > 1 && pool.maxUnavailable >= pool.replicas) {
+      add(`workers[${i}].maxUnavailable`, `is ${pool.maxUnavailable} with ${pool.replicas} replicas; a node drain could evict the whole pool at once: lower it below replicas`);
     }
   });
 

@@ -587,6 +587,10 @@ export interface WorkerPoolConfig {
   maxTime: number;
   resources?: Resources;
   /**
+   * Pods of the pool a node drain may evict at once. A PodDisruptionBudget enforces it when the pool can run more than one pod (replicas or autoscaling.maxReplicas above 1); evicted workers finish their running job first (the grace period exceeds the timeout). Production refuses a value that lets a drain evict every replica.
+   */
+  maxUnavailable: number;
+  /**
    * KEDA autoscaling.
    */
   autoscaling: {
@@ -657,6 +661,10 @@ export interface FastapiConfig {
    * Replicas.
    */
   replicas: number;
+  /**
+   * Replicas a node drain may evict at once. A PodDisruptionBudget enforces it when replicas is above 1, so a drain never evicts every replica together; production refuses a value that would.
+   */
+  maxUnavailable: number;
   /**
    * Readiness and liveness path.
    */

@@ -4,11 +4,11 @@ import {
   KubeConfigMap,
   KubeDeployment,
   KubeHorizontalPodAutoscalerV2,
-  KubePodDisruptionBudget,
   MetricSpecV2,
   Probe,
 } from '../../imports/k8s';
 import { ScaledObject } from '../../imports/keda.sh';
+import { DisruptionBudget, spreadOverZonesAndNodes } from '../core/availability';
 import { checksumOf } from '../core/checksum';
 import { Resources } from '../config/types.generated';
 import { APP_ROOT, DEFAULT_RESOURCES, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from '../core/defaults';
@@ -182,15 +182,7 @@ export class LaravelWeb extends Construct {
       },
       extra: {
         terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
-        topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
-          topologyKey,
-          maxSkew: 1,
-          // A preference: a hard rule could block a node drain in a small cluster.
-          whenUnsatisfiable: 'ScheduleAnyway',
-          labelSelector: { matchLabels: context.selectorLabels(WEB_COMPONENT) },
-          // Spread each rollout's pods, not the mix of old and new.
-          matchLabelKeys: ['pod-template-hash'],
-        })),
+        topologySpreadConstraints: spreadOverZonesAndNodes(context, WEB_COMPONENT),
       },
     });
 
@@ -215,15 +207,7 @@ export class LaravelWeb extends Construct {
       else this.addAutoscaler(props);
     }
 
-    new KubePodDisruptionBudget(this, 'DisruptionBudget', {
-      metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS }),
-      spec: {
-        maxUnavailable: IntOrString.fromNumber(props.maxUnavailable),
-        selector: { matchLabels: context.selectorLabels(WEB_COMPONENT) },
-        // A crash-looping pod must not block node drains.
-        unhealthyPodEvictionPolicy: 'AlwaysAllow',
-      },
-    });
+    new DisruptionBudget(this, 'DisruptionBudget', { context, component: WEB_COMPONENT, maxUnavailable: props.maxUnavailable });
   }
 
   private addAutoscaler(props: LaravelWebProps): void {

@@ -44,6 +44,8 @@ export const PRODUCTION_POLICY_RULES = {
   'policy/recommended-labels': `every object, including Namespaces, cluster-scoped objects and Argo CD objects, and every pod template carries the recommended labels (${RECOMMENDED_LABELS.join(', ')}) for ownership, selection and cost reporting`,
   'policy/pvc-single-writer':
     'a PersistentVolumeClaim is mounted by at most one workload, and a workload mounting a ReadWriteOnce claim runs at most one pod (replicas, autoscaler maximum, DaemonSet, Job parallelism, Deployment surge) to avoid Multi-Attach errors and stuck rollouts',
+  'policy/disruption-budget':
+    'a Deployment or StatefulSet that can run more than one pod (replicas, or its autoscaler\'s maximum) is selected by a PodDisruptionBudget in its namespace, so a node drain never evicts all its pods at once; and no PodDisruptionBudget allows zero evictions (maxUnavailable 0, or minAvailable at or above the replicas), which would block every drain',
 } as const;
 
 export type ProductionPolicyRule = keyof typeof PRODUCTION_POLICY_RULES;
@@ -150,6 +152,7 @@ function checkSet(set: readonly Manifest[], issues: PolicyIssue[]): void {
       claimUsers.set(key, [...(claimUsers.get(key) ?? []), w]);
     }
   }
+  checkDisruptionBudgets(set, workloads, add);
   for (const users of saUsers.values()) {
     if (users.length < 2) continue;
     for (const w of users) {
@@ -389,6 +392,49 @@ function resolveNamedPort(name: unknown, service: KubeObject, workloads: readonl
     }
   }
   return out;
+}
+
+const REPLICATED_KINDS = ['Deployment', 'StatefulSet', 'ReplicaSet'];
+
+/** Replicated workloads with more than one pod need a budget; a budget must allow at least one eviction. */
+function checkDisruptionBudgets(set: readonly Manifest[], workloads: readonly Workload[], add: Add): void {
+  const budgets = set.filter((m) => is(m.object, 'policy/v1', 'PodDisruptionBudget'));
+  const selects = (pdb: Manifest, w: Workload) => nsOf(pdb.object) === w.namespace && safeMatch(pdb.object.spec?.selector, w.template.metadata.labels ?? {});
+  for (const w of workloads) {
+    if (!REPLICATED_KINDS.includes(w.object.kind)) continue;
+    const pods = maxPods(w, set);
+    if (pods.count > 1 && !budgets.some((pdb) => selects(pdb, w))) {
+      add(w.manifest, 'policy/disruption-budget', `may run ${pods.why} but no PodDisruptionBudget in ${showNs(w.namespace)} selects its pods; a node drain could evict them all at once`);
+    }
+  }
+  for (const pdb of budgets) {
+    const spec = pdb.object.spec ?? {};
+    if (spec.maxUnavailable === 0 || spec.maxUnavailable === '0' || spec.maxUnavailable === '0%') {
+      add(pdb, 'policy/disruption-budget', 'spec.maxUnavailable is 0: no pod may ever be evicted, so every node drain blocks; allow at least 1');
+      continue;
+    }
+    if (spec.minAvailable === undefined) continue;
+    for (const w of workloads.filter((x) => selects(pdb, x))) {
+      const fewest = minPods(w, set);
+      const blocks = spec.minAvailable === '100%' || (typeof spec.minAvailable === 'number' && spec.minAvailable >= fewest);
+      if (blocks) {
+        add(pdb, 'policy/disruption-budget', `spec.minAvailable ${spec.minAvailable} with ${w.id} running as few as ${fewest} pod(s): no pod may ever be evicted, so every node drain blocks; use maxUnavailable: 1`);
+      }
+    }
+  }
+}
+
+/** The fewest pods a replicated workload runs: its replicas, or its autoscaler's minimum. */
+function minPods(w: Workload, set: readonly Manifest[]): number {
+  const o = w.object;
+  if (typeof o.spec?.replicas === 'number') return o.spec.replicas;
+  for (const m of set) {
+    const s = m.object;
+    if (nsOf(s) !== w.namespace || s.spec?.scaleTargetRef?.name !== o.metadata?.name) continue;
+    if (s.kind === 'HorizontalPodAutoscaler') return s.spec?.minReplicas ?? 1;
+    if (s.kind === 'ScaledObject') return s.spec?.minReplicaCount ?? 0;
+  }
+  return 1;
 }
 
 /** Upper bound of concurrently running pods of a workload, with the reason, for the RWO check. */
