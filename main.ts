@@ -2,11 +2,12 @@
 // Wiring only: arguments → synthesize (load and validate config, build charts, render, gate, write).
 import * as path from 'path';
 import { ConfigError, displayPath, formatProblem } from './lib/config/load';
+import { projectRoot } from './tools/project-root';
 import { GateError, synthesize } from './tools/synth/synthesize';
 import { OutputError } from './tools/synth/write';
 
-// Config and output live in the project, whatever the working directory (main.js runs from build/).
-const PROJECT_ROOT = path.resolve(__dirname, path.basename(__dirname) === 'build' ? '..' : '.');
+// Config and output live in the project, whatever the working directory.
+const PROJECT_ROOT = projectRoot(__dirname);
 const USAGE = `usage: npm run synth [-- [--config <file>]... | [--config-dir <dir>]] [--outdir <dir>] [--no-validate]
   --config <file>     synthesize only this environment (repeatable); other folders of the output stay as they are
   --config-dir <dir>  read every environment file (*.yaml, *.yml) of this folder (default: config/)
@@ -55,7 +56,8 @@ try {
       onRecovery: (r) => console.error(`${displayPath(args.outdir)}/: ${r.action} the write of an earlier, interrupted synth`),
     });
     for (const warning of result.warnings) console.error(`warning: ${formatProblem(warning)}`);
-    console.log(`synthesized ${result.environments.join(', ')} into ${path.relative(process.cwd(), args.outdir) || '.'}/ (${result.files.size} files)`);
+    const names = result.environments.length > 8 ? `${result.environments.length} environments` : result.environments.join(', ');
+    console.log(`synthesized ${names} into ${path.relative(process.cwd(), args.outdir) || '.'}/ (${result.files.size} files)`);
   }
 } catch (err) {
   if (err instanceof ConfigError || err instanceof GateError || err instanceof OutputError) {

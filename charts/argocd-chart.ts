@@ -29,11 +29,13 @@ export const APPLICATION_REVISION_HISTORY_LIMIT = 10;
 /** The glob of manifest files an Application reads from its folder (not recursive). */
 export const APPLICATION_INCLUDE = '*.yaml';
 
-/** One chart of an environment: its config and the objects it renders (read when the Argo CD chart renders). */
-export interface EnvironmentOutput {
-  readonly config: EnvironmentConfig;
-  readonly chart: Chart;
-}
+/**
+ * One environment as the Argo CD chart sees it: its config and either its chart, whose objects are read
+ * when the Argo CD chart renders (so objects added to it later are seen), or the objects it already rendered.
+ */
+export type EnvironmentOutput =
+  | { readonly config: EnvironmentConfig; readonly chart: Chart }
+  | { readonly config: EnvironmentConfig; readonly objects: readonly RenderedObject[] };
 
 /** A kind as AppProject whitelists name it: API group ('' for the core group) and kind. */
 export interface GroupKind {
@@ -80,9 +82,7 @@ export class ArgoCdChart extends Chart {
   private addProject(name: string, environments: readonly EnvironmentOutput[]): void {
     const configs = environments.map((e) => e.config);
     const first = configs[0];
-    // Kinds and namespaces are read from the constructs, not their rendering: resolving every object here
-    // would synthesize each environment again. Only the few Ingresses and Gateways are rendered, for their TLS Secrets.
-    const objects = () => environments.flatMap((e) => e.chart.node.findAll().filter(ApiObject.isApiObject));
+    const objects = () => environments.flatMap(objectsOf);
     new AppProject(this, `Project-${name}`, {
       metadata: {
         name,
@@ -103,7 +103,7 @@ export class ArgoCdChart extends Chart {
         orphanedResources: {
           warn: true,
           // Objects that live in the namespaces without being in git and without an owner reference.
-          ignore: Lazy.any({ produce: () => orphanIgnores(objects().filter((o) => TLS_OWNER_KINDS.includes(o.kind)).map((o) => o.toJson())) }),
+          ignore: Lazy.any({ produce: () => orphanIgnores(objects().filter((o) => TLS_OWNER_KINDS.includes(o.kind))) }),
         },
       },
     });
@@ -146,11 +146,24 @@ export class ArgoCdChart extends Chart {
   }
 }
 
-interface RenderedObject {
+/** What the Argo CD chart reads of an environment's object. */
+export interface RenderedObject {
   readonly apiVersion: string;
   readonly kind: string;
   readonly metadata: { readonly namespace?: string };
   readonly spec?: any;
+}
+
+/**
+ * Kinds and namespaces are read from the constructs, not their rendering: resolving every object here
+ * would synthesize each environment again. Only the few Ingresses and Gateways are rendered, for their TLS Secrets.
+ */
+function objectsOf(environment: EnvironmentOutput): readonly RenderedObject[] {
+  if ('objects' in environment) return environment.objects;
+  return environment.chart.node
+    .findAll()
+    .filter(ApiObject.isApiObject)
+    .map((o) => (TLS_OWNER_KINDS.includes(o.kind) ? o.toJson() : { apiVersion: o.apiVersion, kind: o.kind, metadata: { namespace: o.metadata.namespace } }));
 }
 
 /**
@@ -174,7 +187,8 @@ export function groupKinds(objects: readonly RenderedObject[]): GroupKind[] {
 }
 
 /** Kinds whose TLS Secrets cert-manager creates in the namespace (without an owner reference). */
-const TLS_OWNER_KINDS = ['Ingress', 'Gateway'];
+/** Kinds whose TLS Secrets cert-manager creates; their spec is what the Argo CD chart reads of them. */
+export const TLS_OWNER_KINDS: readonly string[] = ['Ingress', 'Gateway'];
 
 /** Secrets cert-manager creates for the Ingresses and Gateways, and the CA bundle Kubernetes puts in every namespace. */
 function orphanIgnores(owners: readonly RenderedObject[]): { group: string; kind: string; name: string }[] {

@@ -140,8 +140,8 @@ export function withIngressEdge(name: string, change?: (doc: any) => void): Envi
   );
 }
 
-/** The built synth command, as `npm run synth` runs it. */
-export const SYNTH_CLI = path.join(ROOT, 'build/main.js');
+/** The runner every npm script goes through (the bundled program, proved up to date; see scripts/run.js). */
+export const RUNNER = path.join(ROOT, 'scripts/run.js');
 
 export interface CliResult {
   readonly status: number | null;
@@ -150,15 +150,20 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs a built command (`node build/...`) and returns its exit status and output. */
+/** Runs a node script and returns its exit status and output. */
 export function runNode(script: string, args: readonly string[], options: SpawnSyncOptions = {}): CliResult {
   const result = spawnSync('node', [script, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, ...options, env: { ...process.env, CDK8S_OUTDIR: '', ...options.env } });
   return { status: result.status, signal: result.signal, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
 }
 
-/** `node build/main.js <args>`: the synth command. */
+/** A command as its npm script runs it: `node scripts/run.js <entry.ts> <args>` (e.g. `tools/validate/cli.ts`). */
+export function runCommand(entry: string, args: readonly string[], options: SpawnSyncOptions = {}): CliResult {
+  return runNode(RUNNER, [entry, ...args], options);
+}
+
+/** `npm run synth -- <args>`, without npm. */
 export function runSynth(args: readonly string[], options: SpawnSyncOptions = {}): CliResult {
-  return runNode(SYNTH_CLI, args, options);
+  return runCommand('main.ts', args, options);
 }
 
 /** Every file under a folder with its content (symbolic links and other entries by kind), to prove a tree unchanged. */

@@ -6,7 +6,7 @@
  *   in the journal);
  * - recovery alone gives exactly the old tree (killed before the commit) or exactly the new one (after);
  * - the next write gives exactly the new tree and leaves nothing behind, beside the output or inside it.
- * Then the same through the real command (`node build/main.js`), with `npm run validate` counting exactly
+ * Then the same through the real command (`node scripts/run.js main.ts`, as `npm run synth` runs it), with `npm run validate` counting exactly
  * the synthesized objects, and through `npm run publish`.
  */
 import { execFileSync } from 'child_process';
@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { defaultJournal } from '../../tools/synth/write';
-import { ROOT, runNode, runSynth, snapshotTree, withChanges } from '../helpers';
+import { ROOT, runCommand, runNode, runSynth, snapshotTree, withChanges } from '../helpers';
 
 type Tree = Record<string, string>;
 
@@ -225,7 +225,7 @@ describe('npm run synth, killed while it writes', () => {
       expect(next.stderr).toBe(k === steps.length ? '' : `${outdir}/: ${k > commit ? 'completed' : 'rolled back'} the write of an earlier, interrupted synth\n`);
       expect(snapshotTree(outdir)).toEqual(after);
       expectNoLeftovers(outdir, ['config', 'dist']);
-      const validate = runNode(path.join(ROOT, 'build/tools/validate/cli.js'), [outdir]);
+      const validate = runCommand('tools/validate/cli.ts', [outdir]);
       expect(validate.stdout).toBe(`No findings in ${Object.keys(after).length} objects.\n`);
     }
   }, 180_000);
@@ -236,7 +236,7 @@ describe('npm run synth, killed while it writes', () => {
     expect(runSynth(['--outdir', outdir]).status).toBe(0);
     const steps = traceSteps((env) => runSynth(['--outdir', outdir], { env }));
     expect(runSynth(['--outdir', outdir], { env: { PEMBAYARAN_KILL_AT_WRITE_STEP: String(steps.indexOf('commit') + 2) } }).signal).toBe('SIGKILL');
-    const validate = runNode(path.join(ROOT, 'build/tools/validate/cli.js'), [outdir]);
+    const validate = runCommand('tools/validate/cli.ts', [outdir]);
     expect(validate.status).toBe(2);
     expect(validate.stderr).toMatch(/is in the middle of an interrupted synth \(journal .*\.dist\.journal\); run npm run synth to complete it first/);
   });
@@ -249,20 +249,20 @@ describe('npm run publish, killed while it writes', () => {
     git('init', '--quiet', '-b', 'main');
     git('config', 'user.name', 'Publish Test');
     git('config', 'user.email', 'publish-test@example.com');
-    const publish = (env: Record<string, string> = {}) => runNode(path.join(ROOT, 'build/tools/gitops/publish-cli.js'), [repo, '--config-dir', path.join(ROOT, 'config')], { env });
+    const publish = (env: Record<string, string> = {}) => runCommand('tools/gitops/publish-cli.ts', [repo, '--config-dir', path.join(ROOT, 'config')], { env });
     expect(publish().status).toBe(0);
     const configDir = path.join(work, 'publish-config');
     fs.mkdirSync(configDir);
     fs.writeFileSync(path.join(configDir, 'production.yaml'), withChanges('production', (d) => (d.fastapi.replicas = 4)));
     fs.copyFileSync(path.join(ROOT, 'config/staging.yaml'), path.join(configDir, 'staging.yaml'));
-    const publishChanged = (env: Record<string, string> = {}) => runNode(path.join(ROOT, 'build/tools/gitops/publish-cli.js'), [repo, '--config-dir', configDir], { env });
+    const publishChanged = (env: Record<string, string> = {}) => runCommand('tools/gitops/publish-cli.ts', [repo, '--config-dir', configDir], { env });
     const head = git('rev-parse', 'HEAD');
     // Measure the steps in a throw-away clone, then kill the real publish in the middle of its swap.
     const clone = fs.mkdtempSync(path.join(work, 'gitops-clone-'));
     execFileSync('git', ['clone', '--quiet', repo, clone]);
     execFileSync('git', ['-C', clone, 'config', 'user.name', 'T']);
     execFileSync('git', ['-C', clone, 'config', 'user.email', 't@example.com']);
-    const trace = runNode(path.join(ROOT, 'build/tools/gitops/publish-cli.js'), [clone, '--config-dir', configDir], { env: { PEMBAYARAN_TRACE_WRITE_STEPS: '1' } });
+    const trace = runCommand('tools/gitops/publish-cli.ts', [clone, '--config-dir', configDir], { env: { PEMBAYARAN_TRACE_WRITE_STEPS: '1' } });
     const steps = trace.stderr.split('\n').filter((l) => l.startsWith('write step ')).map((l) => l.replace(/^write step \d+: /, ''));
     const k = steps.findIndex((s) => s.startsWith('move in ')) + 1;
     expect(k).toBeGreaterThan(0);
@@ -270,7 +270,7 @@ describe('npm run publish, killed while it writes', () => {
     expect(git('rev-parse', 'HEAD')).toBe(head);
     expect(fs.existsSync(path.join(repo, '.git', 'pembayaran-publish.journal'))).toBe(true);
     // A diff of a half-swapped checkout would be meaningless: it says so instead.
-    const diff = runNode(path.join(ROOT, 'build/tools/gitops/diff-cli.js'), [repo, '--config-dir', configDir]);
+    const diff = runCommand('tools/gitops/diff-cli.ts', [repo, '--config-dir', configDir]);
     expect(diff.status).toBe(2);
     expect(diff.stderr).toMatch(/is in the middle of an interrupted publish \(journal .*pembayaran-publish\.journal\); run npm run publish to complete it first/);
 

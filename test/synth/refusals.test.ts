@@ -1,13 +1,13 @@
 /**
  * The regression corpus of issue 11: every input that was accepted, dropped an environment or crashed,
- * now refused through the real command (`node build/main.js`, as `npm run synth` runs it) with a
+ * now refused through the real command (`node scripts/run.js main.ts`, as `npm run synth` runs it) with a
  * `file: key.path: message` line, exit 1, no stack trace, and the output folder byte-identical.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { defaultJournal } from '../../tools/synth/write';
-import { PROBLEM_LINE, ROOT, runNode, runSynth, snapshotTree, STACK_FRAME, withChanges } from '../helpers';
+import { PROBLEM_LINE, ROOT, RUNNER, runCommand, runSynth, snapshotTree, STACK_FRAME, withChanges } from '../helpers';
 
 let work: string;
 let outdir: string;
@@ -142,8 +142,8 @@ describe('a read-only output', () => {
     const expected = snapshotTree(target);
     let result: { status: number | null; stderr: string };
     if (canUnshare) {
-      const script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec node "$2" --config "$3" --outdir "$1"';
-      const run = require('child_process').spawnSync('unshare', ['-m', 'sh', '-c', script, 'sh', target, path.join(ROOT, 'build/main.js'), configFile(withChanges('production', (d) => (d.fastapi.replicas = 5)))], { encoding: 'utf8' });
+      const script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec node "$2" main.ts --config "$3" --outdir "$1"';
+      const run = require('child_process').spawnSync('unshare', ['-m', 'sh', '-c', script, 'sh', target, RUNNER, configFile(withChanges('production', (d) => (d.fastapi.replicas = 5)))], { encoding: 'utf8' });
       result = { status: run.status, stderr: run.stderr };
     } else {
       const dirs = [target, ...fs.readdirSync(target).map((f) => path.join(target, f))];
@@ -198,12 +198,12 @@ describe('hangs and resource exhaustion', () => {
   test('npm run validate on a FIFO refuses it instead of hanging', () => {
     const fifo = path.join(work, 'manifests.yaml');
     require('child_process').execFileSync('mkfifo', [fifo]);
-    const result = runNode(path.join(ROOT, 'build/tools/validate/cli.js'), [fifo]);
+    const result = runCommand('tools/validate/cli.ts', [fifo]);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(`validate: cannot read manifests: ${fifo}: is a FIFO (named pipe), not a regular file; refused (only regular files are read)\n`);
     const dir = fs.mkdtempSync(path.join(work, 'manifests-'));
     require('child_process').execFileSync('mkfifo', [path.join(dir, 'pipe.yaml')]);
-    expect(runNode(path.join(ROOT, 'build/tools/validate/cli.js'), [dir]).stderr).toMatch(/pipe\.yaml: is a FIFO \(named pipe\), not a regular file; refused/);
+    expect(runCommand('tools/validate/cli.ts', [dir]).stderr).toMatch(/pipe\.yaml: is a FIFO \(named pipe\), not a regular file; refused/);
   });
 
   test('a config file over 1 MiB is refused before it is read', () => {

@@ -11,12 +11,10 @@ import { ConfigError } from '../../lib/config/load';
 import { GateError } from '../synth/synthesize';
 import { OutputError } from '../synth/write';
 import { formatSummary } from './diff';
-import { Io, parseCheckoutArgs } from './diff-cli';
+import { Io, parseCheckoutArgs, processIo } from './checkout-args';
 import { publish, PublishError } from './publish';
 
 export const PUBLISH_USAGE = 'usage: npm run publish -- <gitops checkout> [--config-dir <dir>] [--no-validate]';
-
-const processIo: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
 export function main(argv: readonly string[], io: Io = processIo): number {
   let args;

@@ -1,49 +1,80 @@
 import { App, Chart } from 'cdk8s';
-import * as yaml from 'js-yaml';
+import { ArgoCdChart, EnvironmentOutput, RenderedObject, TLS_OWNER_KINDS } from '../../charts/argocd-chart';
+import { PembayaranChart } from '../../charts/pembayaran-chart';
+import { EnvironmentConfig } from '../../lib/config/types.generated';
 import { KubeObject, Manifest } from '../k8s/manifests';
+import { timed } from './trace';
+import { toYaml, YamlWriter } from './yaml';
+
+export { toYaml };
 
 /** The synthesized output: file path relative to the output folder → file content. */
 export type RenderedFiles = Map<string, string>;
-
-/** Keys Kubernetes users expect first; the rest follow alphabetically. */
-const LEADING_KEYS = ['apiVersion', 'kind', 'metadata', 'name', 'namespace'];
-
-function compareKeys(a: string, b: string): number {
-  const ia = LEADING_KEYS.indexOf(a);
-  const ib = LEADING_KEYS.indexOf(b);
-  if (ia !== -1 || ib !== -1) return (ia === -1 ? LEADING_KEYS.length : ia) - (ib === -1 ? LEADING_KEYS.length : ib);
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Deterministic YAML: stable key order, no line folding, no anchors. */
-export function toYaml(object: unknown): string {
-  return yaml.dump(object, { sortKeys: compareKeys, lineWidth: -1, noRefs: true, quotingType: '"' });
-}
 
 /** `<chart id>/<kind>-<name>.yaml`: file names derive from kind and name only, so they are stable. */
 export function manifestPath(folder: string, object: { kind: string; metadata: { name: string } }): string {
   return `${folder}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
 }
 
-/** Every object of every chart with the file it goes to, sorted by file. */
-export function renderManifests(app: App): Manifest[] {
+const byFile = (a: Manifest, b: Manifest) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+
+/** Every object of one chart with the file it goes to, sorted by file. */
+export function renderChart(chart: Chart): Manifest[] {
   const manifests: Manifest[] = [];
   const seen = new Set<string>();
-  const charts = app.node.children.filter((c): c is Chart => Chart.isChart(c));
-  for (const chart of charts) {
-    for (const object of chart.toJson() as KubeObject[]) {
-      const file = manifestPath(chart.node.id, object);
-      if (seen.has(file)) throw new Error(`two objects would be written to ${file}: ${object.kind} names must be unique per environment`);
-      seen.add(file);
-      manifests.push({ file, object });
-    }
+  for (const object of chart.toJson() as KubeObject[]) {
+    const file = manifestPath(chart.node.id, object);
+    if (seen.has(file)) throw new Error(`two objects would be written to ${file}: ${object.kind} names must be unique per environment`);
+    seen.add(file);
+    manifests.push({ file, object });
   }
-  return manifests.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return manifests.sort(byFile);
+}
+
+/**
+ * Every object of every chart of an app with the file it goes to, sorted by file. cdk8s resolves the
+ * dependencies and validates the whole app each time it renders one of its charts, so an app of many
+ * charts costs the square of its size here; `renderEnvironments` avoids that.
+ */
+export function renderManifests(app: App): Manifest[] {
+  return app.node.children
+    .filter((c): c is Chart => Chart.isChart(c))
+    .flatMap(renderChart)
+    .sort(byFile);
+}
+
+export interface RenderEnvironmentsOptions {
+  /** Render the Argo CD chart after the environments (only right when they are all of them). @default false */
+  readonly argocd?: boolean;
+}
+
+/**
+ * The environments' charts, each in a cdk8s app of its own, rendered one after the other, then the Argo CD
+ * chart from what they rendered: the work grows linearly with the number of environments, and only one
+ * environment's constructs are alive at a time. `take` receives each chart's objects as soon as they are
+ * rendered (synth gates and writes them there). Same objects as `renderManifests(buildApp(...))`.
+ */
+export function renderEnvironments(configs: readonly EnvironmentConfig[], options: RenderEnvironmentsOptions, take: (manifests: Manifest[]) => void): void {
+  const environments: EnvironmentOutput[] = [];
+  for (const config of configs) {
+    const chart = timed('build', () => new PembayaranChart(new App(), config));
+    const manifests = timed('render', () => renderChart(chart));
+    environments.push({ config, objects: manifests.map((m) => summaryOf(m.object)) });
+    take(manifests);
+  }
+  if (options.argocd) take(timed('render', () => renderChart(new ArgoCdChart(new App(), environments))));
+}
+
+/** What the Argo CD chart reads of an object (kind, namespace, TLS of Ingresses and Gateways), without holding the whole object. */
+function summaryOf(object: KubeObject): RenderedObject {
+  const summary = { apiVersion: object.apiVersion, kind: object.kind, metadata: { namespace: object.metadata.namespace } };
+  return TLS_OWNER_KINDS.includes(object.kind) ? { ...summary, spec: object.spec } : summary;
 }
 
 /** One YAML file per manifest. */
 export function toFiles(manifests: readonly Manifest[]): RenderedFiles {
-  return new Map(manifests.map(({ file, object }) => [file, toYaml(object)]));
+  const writer = new YamlWriter();
+  return new Map(manifests.map(({ file, object }) => [file, writer.write(object)]));
 }
 
 /** Renders every chart of the app into one file per object, in its chart's folder. */

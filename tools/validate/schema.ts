@@ -8,7 +8,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv, { ErrorObject, Options, ValidateFunction } from 'ajv';
+import type Ajv from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { KubeObject } from '../k8s/manifests';
 import SHARED_AJV_OPTIONS from '../../schemas/ajv-options.json';
 
@@ -77,12 +78,13 @@ export class SchemaValidator {
   constructor(schemasDir: string = findSchemasDir(), options: SchemaValidatorOptions = {}) {
     this.dir = schemasDir;
     this.index = JSON.parse(fs.readFileSync(path.join(schemasDir, 'index.json'), 'utf8'));
-    const file = path.resolve(schemasDir, PRECOMPILED_FILE);
-    this.precompiled = options.precompiled !== false && fs.existsSync(file) ? require(file) : {};
+    this.precompiled = options.precompiled === false ? {} : loadPrecompiled(schemasDir);
   }
 
   private get ajv(): Ajv {
-    return (this.ajvInstance ??= new Ajv(AJV_OPTIONS));
+    // Loaded on first need only: the kinds the project emits are precompiled, so synth never loads the compiler.
+    this.ajvInstance ??= new (require('ajv').default as typeof Ajv)(AJV_OPTIONS);
+    return this.ajvInstance;
   }
 
   validate(object: unknown): SchemaIssue[] {
@@ -147,6 +149,18 @@ export class SchemaValidator {
     this.ajv.addSchema(JSON.parse(fs.readFileSync(path.join(this.dir, this.index.k8s.file), 'utf8')));
     this.k8sLoaded = true;
   }
+}
+
+/**
+ * Set in the bundles scripts/run.js executes (scripts/bundle-inject.js): the precompiled validators of the
+ * project's schemas folder, compiled with the program. Undefined under tsc output and ts-jest.
+ */
+declare const BUNDLED_PRECOMPILED_VALIDATORS: Readonly<Record<string, ValidateFunction>> | undefined;
+
+function loadPrecompiled(schemasDir: string): Readonly<Record<string, ValidateFunction>> {
+  if (typeof BUNDLED_PRECOMPILED_VALIDATORS !== 'undefined' && path.resolve(schemasDir) === findSchemasDir()) return BUNDLED_PRECOMPILED_VALIDATORS;
+  const file = path.resolve(schemasDir, PRECOMPILED_FILE);
+  return fs.existsSync(file) ? require(file) : {};
 }
 
 function own<T>(record: Record<string, T>, key: string): T | undefined {

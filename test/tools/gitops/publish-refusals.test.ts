@@ -1,17 +1,16 @@
 /**
  * `npm run publish` refuses what would lose data or commit where no one looks, through the real command
- * (`node build/tools/gitops/publish-cli.js`): a detached HEAD, git-ignored files in a folder it replaces,
+ * (`node scripts/run.js tools/gitops/publish-cli.ts`, as its npm script runs it): a detached HEAD, git-ignored files in a folder it replaces,
  * a folder path through a file; and it works in a checkout whose parent is read-only (its journal lives
  * in the checkout's git directory).
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { runNode, STACK_FRAME } from '../../helpers';
-import { CONFIG_DIR, configCopy, git, gitRepo, ROOT, tmpDir } from './helpers';
+import { RUNNER, runCommand, STACK_FRAME } from '../../helpers';
+import { CONFIG_DIR, configCopy, git, gitRepo, tmpDir } from './helpers';
 
-const PUBLISH = path.join(ROOT, 'build/tools/gitops/publish-cli.js');
-const publish = (repo: string, configDir = CONFIG_DIR) => runNode(PUBLISH, [repo, '--config-dir', configDir, '--no-validate']);
+const publish = (repo: string, configDir = CONFIG_DIR) => runCommand('tools/gitops/publish-cli.ts', [repo, '--config-dir', configDir, '--no-validate']);
 
 function published(): string {
   const repo = gitRepo();
@@ -80,8 +79,8 @@ describe('npm run publish in a checkout under a read-only parent', () => {
     let r;
     if (canUnshare) {
       // The checkout stays writable (its own bind mount), its parent becomes read-only.
-      const script = `mount --bind "$1" "$1" && mount --bind "$2" "$2" && mount -o remount,bind,ro "$1" && exec node "$3" "$2" --config-dir "$4" --no-validate`;
-      const result = spawnSync('unshare', ['-m', 'sh', '-c', script, 'sh', parent, repo, PUBLISH, CONFIG_DIR], { encoding: 'utf8' });
+      const script = `mount --bind "$1" "$1" && mount --bind "$2" "$2" && mount -o remount,bind,ro "$1" && exec node "$3" tools/gitops/publish-cli.ts "$2" --config-dir "$4" --no-validate`;
+      const result = spawnSync('unshare', ['-m', 'sh', '-c', script, 'sh', parent, repo, RUNNER, CONFIG_DIR], { encoding: 'utf8' });
       r = { status: result.status, stdout: result.stdout, stderr: result.stderr };
     } else {
       fs.chmodSync(parent, 0o555);

@@ -15,7 +15,7 @@ describe('the gate over the shipped environments', () => {
   });
 
   test('npm run validate passes over the committed dist/', () => {
-    const result = spawnSync('node', [path.join(ROOT, 'build/tools/validate/cli.js'), path.join(ROOT, 'dist')], { encoding: 'utf8' });
+    const result = spawnSync('node', [path.join(ROOT, 'scripts/run.js'), 'tools/validate/cli.ts', path.join(ROOT, 'dist')], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
