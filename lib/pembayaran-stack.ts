@@ -234,7 +234,7 @@ export class PembayaranStack extends Construct {
     }
 
     const observability = config.observability;
-    if (observability.metrics.enabled || observability.alerts.enabled) {
+    if (observability.metrics.enabled || observability.alerts.enabled || observability.uptime.enabled) {
       this.observability = new Observability(this, 'Observability', {
         context,
         settings: this.settings,
@@ -250,6 +250,8 @@ export class PembayaranStack extends Construct {
         restoreCheck: this.restoreCheck,
         networkPolicies: this.networkPolicies,
         edge: this.edge,
+        // Laravel's health route through the edge: DNS, certificate, Gateway and app in one request.
+        uptimeTargets: [`https://${config.laravel.host}${config.web.readinessPath}`],
       });
     }
   }

@@ -138,6 +138,16 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
     add('web.phpFpm', 'php-fpm needs minSpareServers <= startServers <= maxSpareServers <= maxChildren');
   }
 
+  const uptime = config.observability.uptime;
+  if (uptime.enabled && !uptime.proberUrl) {
+    add('observability.uptime.proberUrl', 'is missing; the uptime check needs the blackbox exporter Prometheus scrapes, host:port, e.g. prometheus-blackbox-exporter.monitoring.svc:9115');
+  }
+  if (production) {
+    (uptime.targets ?? []).forEach((target, i) => {
+      if (!target.startsWith('https://')) add(`observability.uptime.targets[${i}]`, `${showValue(target)} is not HTTPS; production is served over HTTPS only, so probe what visitors use`);
+    });
+  }
+
   problems.push(...edgeProblems(config));
   const dnsBlocks = config.networkPolicy.dns.ipBlocks;
   dnsBlocks.forEach((cidr, i) => {

@@ -929,6 +929,10 @@ export interface ObservabilityConfig {
      */
     restarts: number;
     /**
+     * Days before the public certificate expires (as the uptime check sees it, observability.uptime) that alert; cert-manager renews 30 days ahead, so this fires only when renewal has failed for two weeks.
+     */
+    certificateExpiryDays: number;
+    /**
      * Seconds since the scheduler CronJob last succeeded that alert.
      */
     schedulerStaleSeconds: number;
@@ -937,6 +941,33 @@ export interface ObservabilityConfig {
      */
     ingressNamespaceLabel: 'exported_namespace' | 'namespace';
     runbookBaseUrl?: HttpUrl;
+  };
+  /**
+   * External uptime check of the public URL (Prometheus Operator Probe for the blackbox exporter).
+   */
+  uptime: {
+    /**
+     * An external uptime check of the public URLs: a Prometheus Operator Probe that has the blackbox exporter fetch each target through DNS, TLS and the edge, with alerts when it fails, goes unscraped, or sees a certificate close to expiry. Needs a blackbox exporter (proberUrl) with the module.
+     */
+    enabled: boolean;
+    /**
+     * The blackbox exporter Prometheus scrapes, host:port, e.g. prometheus-blackbox-exporter.monitoring.svc:9115. Required when enabled. Default: none.
+     */
+    proberUrl?: string;
+    /**
+     * The blackbox exporter module (its configuration must define it; http_2xx is in the exporter's default configuration).
+     */
+    module: string;
+    /**
+     * How often each target is probed.
+     */
+    interval: string;
+    /**
+     * Public URLs to probe (https:// in production). Default: https://<laravel.host><web.readinessPath>, Laravel's health route through the edge.
+     *
+     * @minItems 1
+     */
+    targets?: [HttpUrl, ...HttpUrl[]];
   };
   monitorLabels: LabelMap;
 }

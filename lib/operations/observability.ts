@@ -23,6 +23,7 @@ import { SyncWave } from '../core/sync-waves';
 import { eq, re, regexEscape, sel } from './promql';
 import { WhatsAppGateway } from '../notifications/wa-gateway';
 import { WorkloadPod } from '../core/workload-pod';
+import { UptimeCheck } from './uptime-check';
 
 /** Component of the redis exporter that reports queue lengths. */
 export const QUEUE_METRICS_COMPONENT = 'queue-metrics';
@@ -362,6 +363,8 @@ export interface ObservabilityProps {
   readonly networkPolicies?: NetworkPolicies;
   /** The public edge, whose request metrics the web error and latency alerts read. @default - no such alerts */
   readonly edge?: Pick<Edge, 'requestMetrics'>;
+  /** URLs of the uptime check when `config.uptime.enabled` (its `targets`, else these). @default - none */
+  readonly uptimeTargets?: readonly string[];
 }
 
 /**
@@ -376,6 +379,8 @@ export interface ObservabilityProps {
 export class Observability extends Construct {
   public readonly webMetrics?: WebMetrics;
   public readonly queueMetrics?: QueueMetrics;
+  /** The external uptime check, when `observability.uptime.enabled`. */
+  public readonly uptime?: UptimeCheck;
   /** The built-in rule set, when `observability.alerts.enabled`. */
   public readonly alerts?: AlertRules;
   private readonly context: AppContext;
@@ -411,6 +416,19 @@ export class Observability extends Construct {
           networkPolicies: props.networkPolicies,
         });
       }
+    }
+
+    const uptime = config.uptime;
+    if (uptime.enabled) {
+      if (!uptime.proberUrl) throw new Error('observability.uptime.proberUrl is required when the uptime check is enabled');
+      this.uptime = new UptimeCheck(this, 'Uptime', {
+        context,
+        proberUrl: uptime.proberUrl,
+        module: uptime.module,
+        interval: uptime.interval,
+        targets: uptime.targets ?? props.uptimeTargets ?? [],
+        monitorLabels: config.monitorLabels,
+      });
     }
 
     if (config.alerts.enabled) {
@@ -465,6 +483,7 @@ export class Observability extends Construct {
           migrationJob: props.migration?.jobName,
           backupCronJob: props.backup?.cronJobName,
           restoreCheckCronJob: props.restoreCheck?.cronJobName,
+          uptime: this.uptime ? { job: this.uptime.jobName, targets: this.uptime.targets } : undefined,
         }),
       });
     }
