@@ -38,3 +38,4 @@ export * from './config/load';
 export * from './config/semantics';
 export * from './config/legacy-keys';
 export * from './config/types.generated';
+export * from './core/kubernetes-rules';

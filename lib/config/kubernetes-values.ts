@@ -11,7 +11,7 @@ import { folderProblem, instanceName } from './environments';
 import { showValue } from './messages';
 import type { SemanticProblem } from './semantics';
 import { EnvironmentConfig } from './types.generated';
-import { valuesOf } from './walk';
+import { DefinitionIndex, indexByDefinition } from './walk';
 
 interface Peer {
   readonly cidr?: string;
@@ -24,7 +24,7 @@ interface Resources {
   readonly limits: { readonly cpu?: string; readonly memory: string };
 }
 
-export function kubernetesValueProblems(config: EnvironmentConfig): SemanticProblem[] {
+export function kubernetesValueProblems(config: EnvironmentConfig, valuesOf: DefinitionIndex = indexByDefinition(config)): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   const add = (path: string, message: string) => problems.push({ path, message });
   const reasons = (list: readonly string[]) => list.join('; ');
@@ -54,11 +54,11 @@ export function kubernetesValueProblems(config: EnvironmentConfig): SemanticProb
     }
   }
 
-  for (const [path, cidr] of valuesOf<string>(config, 'ipv4Cidr')) {
+  for (const [path, cidr] of valuesOf<string>('ipv4Cidr')) {
     const problem = cidrProblem(cidr, 4);
     if (problem) add(path, `${showValue(cidr)} is not a valid IPv4 CIDR: ${problem}`);
   }
-  for (const [path, peer] of valuesOf<Peer>(config, 'peer')) {
+  for (const [path, peer] of valuesOf<Peer>('peer')) {
     const outer = peer.cidr && !cidrProblem(peer.cidr, 4) ? parseCidr(peer.cidr) : undefined;
     (peer.except ?? []).forEach((range, i) => {
       const inner = cidrProblem(range, 4) ? undefined : parseCidr(range);
@@ -75,16 +75,16 @@ export function kubernetesValueProblems(config: EnvironmentConfig): SemanticProb
   const zone = timeZoneProblem(config.laravel.timezone);
   if (zone) add('laravel.timezone', `${showValue(config.laravel.timezone)} ${zone}`);
 
-  for (const [path, url] of valuesOf<string>(config, 'httpUrl')) {
+  for (const [path, url] of valuesOf<string>('httpUrl')) {
     const problem = urlProblem(url);
     if (problem) add(path, `${showValue(url)} ${problem}`);
   }
-  for (const [path, origin] of valuesOf<string>(config, 'origin')) {
+  for (const [path, origin] of valuesOf<string>('origin')) {
     const problem = urlProblem(origin) ?? originProblem(origin);
     if (problem) add(path, `${showValue(origin)} ${problem}`);
   }
 
-  for (const [path, resources] of valuesOf<Resources>(config, 'resources')) {
+  for (const [path, resources] of valuesOf<Resources>('resources')) {
     for (const resource of ['cpu', 'memory'] as const) {
       const request = resources.requests[resource];
       const limit = resources.limits[resource];

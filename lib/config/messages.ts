@@ -1,5 +1,5 @@
 /** How config problems show keys and values: short, unambiguous, never the whole of a huge value, never a secret. */
-import { secretShape } from './secret-scan';
+import { secretShape } from './secret-shapes';
 
 /** Longest echo of a value or key in a message; a 2 MB value must not become a 2 MB error line. */
 export const MAX_ECHO = 80;

@@ -4,7 +4,7 @@ import { scanSecrets } from './secret-scan';
 import { EnvironmentConfig, Image } from './types.generated';
 import { INGRESS_CONTROLLERS } from '../edge/ingress-controller';
 import { requestTimeoutChain } from '../laravel/request-timeouts';
-import { valuesOf } from './walk';
+import { indexByDefinition, valuesOf } from './walk';
 import { DEFAULT_RESOURCES } from '../core/defaults';
 import { NGINX_REQUEST_MEMORY_KIB, nginxMaxActiveRequests, nginxWorkerProcesses } from '../laravel/web-server-config';
 
@@ -23,9 +23,10 @@ const PRODUCTION_LOG_LEVELS = ['info', 'notice', 'warning', 'error'];
 export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   const production = config.tier === 'production';
+  const byDefinition = indexByDefinition(config);
   const add = (path: string, message: string) => problems.push({ path, message });
 
-  for (const [path, image] of imagesOf(config)) {
+  for (const [path, image] of byDefinition<Image>('image')) {
     if (!image.tag && !image.digest) {
       add(path, `image ${showValue(image.repository).slice(1, -1)} has no tag or digest; pin it, e.g. tag: "1.4.2" or digest: "sha256:..."`);
     } else if (production && !image.digest && image.tag === 'latest') {
@@ -53,7 +54,7 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
   const secrets = scanSecrets(config);
   for (const finding of secrets) add(finding.path, finding.message);
   const secretPaths = new Set(secrets.map((s) => s.path));
-  problems.push(...kubernetesValueProblems(config).filter((p) => !secretPaths.has(p.path)));
+  problems.push(...kubernetesValueProblems(config, byDefinition).filter((p) => !secretPaths.has(p.path)));
 
   if ('REDIS_DB' in config.laravel.env) {
     add('laravel.env.REDIS_DB', 'sets the Redis database behind the queue exporter and KEDA triggers, which would keep reading database 0: set redis.database instead');

@@ -58,11 +58,21 @@ export function schemaNodeAt(segments: readonly string[]): SchemaNode | undefine
   return node;
 }
 
+/** The values of a config by definition, from one walk: for checks that ask for several definitions. */
+export type DefinitionIndex = <T>(definition: string) => Array<[string, T]>;
+
+export function indexByDefinition(config: unknown): DefinitionIndex {
+  const index = new Map<string, Array<[string, unknown]>>();
+  walkConfig(config, (v) => {
+    if (!v.definition) return;
+    const list = index.get(v.definition);
+    if (list) list.push([v.path, v.value]);
+    else index.set(v.definition, [[v.path, v.value]]);
+  });
+  return <T>(definition: string) => (index.get(definition) ?? []) as Array<[string, T]>;
+}
+
 /** Every value validated against `#/definitions/<name>`, with its key path. */
 export function valuesOf<T>(config: unknown, definition: string): Array<[string, T]> {
-  const found: Array<[string, T]> = [];
-  walkConfig(config, (v) => {
-    if (v.definition === definition) found.push([v.path, v.value as T]);
-  });
-  return found;
+  return indexByDefinition(config)<T>(definition);
 }

@@ -71,24 +71,27 @@ export function checkApiRules(object: KubeObject): ApiIssue[] {
 
   walk(object, [], (value, path) => {
     const key = path[path.length - 1];
-    const where = formatPath(path);
     // Kubernetes labels and annotations sit under a `metadata` (an object's, a pod template's); other
     // `labels` maps, such as a PrometheusRule's alert labels, follow other rules.
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value) || Math.abs(value) > Number.MAX_SAFE_INTEGER) add('api/integer-range', `${formatPath(path)}: ${value} is not a finite number of at most 2^53`, String(value));
+      else if (typeof key === 'string' && USER_ID_FIELDS.has(key)) for (const r of isValidUserId(value)) add('api/integer-range', `${formatPath(path)}: ${value} ${r}`, String(value));
+      else if (typeof key === 'string' && INT32_FIELDS.has(key)) for (const r of isInInt32Range(value)) add('api/integer-range', `${formatPath(path)}: ${value} ${r}`, String(value));
+      return;
+    }
+    if (typeof key !== 'string' || value === null || typeof value !== 'object') return;
     const inMetadata = path[path.length - 2] === 'metadata';
     if (isRecord(value) && ((key === 'labels' && inMetadata) || key === 'matchLabels' || key === 'nodeSelector' || (key === 'selector' && object.kind === 'Service' && path.length === 2))) {
-      checkLabelMap(value, where, add);
+      checkLabelMap(value, formatPath(path), add);
     } else if (isRecord(value) && key === 'annotations' && inMetadata) {
-      for (const problem of annotationMapProblems(value)) add('api/annotations', `${where}: ${problem}`, annotationValue(problem, value));
+      for (const problem of annotationMapProblems(value)) add('api/annotations', `${formatPath(path)}: ${problem}`, annotationValue(problem, value));
     } else if (Array.isArray(value) && key === 'matchExpressions') {
+      const where = formatPath(path);
       value.forEach((expression, i) => {
         if (!isRecord(expression)) return;
         if (typeof expression.key === 'string') for (const r of isQualifiedName(expression.key)) add('api/labels', `${where}[${i}].key ${show(expression.key)}: ${r}`, expression.key);
         if (Array.isArray(expression.values)) for (const v of expression.values) if (typeof v === 'string') for (const r of isValidLabelValue(v)) add('api/labels', `${where}[${i}].values ${show(v)}: ${r}`, v);
       });
-    } else if (typeof value === 'number') {
-      if (!Number.isFinite(value) || Math.abs(value) > Number.MAX_SAFE_INTEGER) add('api/integer-range', `${where}: ${value} is not a finite number of at most 2^53`, String(value));
-      else if (typeof key === 'string' && USER_ID_FIELDS.has(key)) for (const r of isValidUserId(value)) add('api/integer-range', `${where}: ${value} ${r}`, String(value));
-      else if (typeof key === 'string' && INT32_FIELDS.has(key)) for (const r of isInInt32Range(value)) add('api/integer-range', `${where}: ${value} ${r}`, String(value));
     }
   });
 
@@ -130,7 +133,9 @@ export function checkApiRules(object: KubeObject): ApiIssue[] {
     }
   }
 
-  const size = Buffer.byteLength(JSON.stringify(object) ?? '');
+  const serialized = JSON.stringify(object) ?? '';
+  // Characters bound bytes from below: the exact count is needed only near the limit.
+  const size = serialized.length * 3 < MAX_OBJECT_BYTES ? serialized.length : Buffer.byteLength(serialized);
   if (size > MAX_OBJECT_BYTES) {
     const largest = largestString(object);
     add('api/object-size', `the object is ${size} bytes serialized; the limit is ${MAX_OBJECT_BYTES} bytes${largest ? ` (largest value: ${largest.length} characters at ${largest.path})` : ''}`, largest?.value);
@@ -168,10 +173,22 @@ function checkResources(resources: any, label: string, add: Add): void {
   }
 }
 
+/** Depth-first over every value; `path` is one array, pushed and popped (the gate runs on every object of every synth). */
 function walk(value: unknown, path: (string | number)[], visit: (value: unknown, path: (string | number)[]) => void): void {
   visit(value, path);
-  if (Array.isArray(value)) value.forEach((item, i) => walk(item, [...path, i], visit));
-  else if (isRecord(value)) for (const [k, v] of Object.entries(value)) walk(v, [...path, k], visit);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      walk(value[i], path, visit);
+      path.pop();
+    }
+  } else if (isRecord(value)) {
+    for (const k of Object.keys(value)) {
+      path.push(k);
+      walk(value[k], path, visit);
+      path.pop();
+    }
+  }
 }
 
 function largestString(object: unknown): { path: string; value: string; length: number } | undefined {
