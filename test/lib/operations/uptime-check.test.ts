@@ -20,7 +20,7 @@ describe('the external uptime check', () => {
   });
 
   test('its alerts select the series the Operator writes for the Probe: job probe/<namespace>/<name>', () => {
-    const byName = new Map(rules(objects).map((r: any) => [r.alert, r]));
+    const byName = new Map<string, any>(rules(objects).map((r: any) => [r.alert, r]));
     for (const alert of ['PembayaranUptimeCheckFailing', 'PembayaranUptimeCheckAbsent', 'PembayaranCertificateExpiringSoon']) {
       expect(byName.get(alert)?.expr).toContain('job="probe/pembayaran/pembayaran-uptime"');
     }
