@@ -100,6 +100,7 @@ export class PembayaranStack extends Construct {
       nginxImage: web.nginxImage,
       resources: web.resources,
       phpFpm: web.phpFpm,
+      php: web.php,
       clientMaxBodySize: web.clientMaxBodySize,
       readinessPath: web.readinessPath,
       drainSeconds: web.drainSeconds,

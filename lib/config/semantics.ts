@@ -1,11 +1,12 @@
 import { kubernetesValueProblems } from './kubernetes-values';
-import { showValue } from './messages';
+import { formatKeyPath, showValue } from './messages';
 import { scanSecrets } from './secret-scan';
 import { EnvironmentConfig, Image } from './types.generated';
 import { INGRESS_CONTROLLERS } from '../edge/ingress-controller';
 import { requestTimeoutChain } from '../laravel/request-timeouts';
 import { indexByDefinition, valuesOf } from './walk';
-import { DEFAULT_RESOURCES } from '../core/defaults';
+import { DEFAULT_RESOURCES, PHP_FPM_HEALTH_POOL } from '../core/defaults';
+import { MANAGED_PHP_DIRECTIVES, phpMemoryProblem } from '../laravel/php-settings';
 import { NGINX_REQUEST_MEMORY_KIB, nginxMaxActiveRequests, nginxWorkerProcesses } from '../laravel/web-server-config';
 
 /** Ingress annotations that set the edge's backend timeouts (ingress-nginx). */
@@ -139,6 +140,8 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
     add('web.phpFpm', 'php-fpm needs minSpareServers <= startServers <= maxSpareServers <= maxChildren');
   }
 
+  problems.push(...phpSettingsProblems(config));
+
   const uptime = config.observability.uptime;
   if (uptime.enabled && !uptime.proberUrl) {
     add('observability.uptime.proberUrl', 'is missing; the uptime check needs the blackbox exporter Prometheus scrapes, host:port, e.g. prometheus-blackbox-exporter.monitoring.svc:9115');
@@ -184,6 +187,26 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
   ]) {
     const problem = cronProblem(schedule);
     if (problem) add(path, `${showValue(schedule)} is not a valid cron schedule: ${problem}`);
+  }
+  return problems;
+}
+
+/** `web.php`: memory_limit x PHP processes within the container's memory, production's OPcache, directives owned by other keys. */
+export function phpSettingsProblems(config: EnvironmentConfig): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  const web = config.web;
+  const php = web.php;
+  const memory = phpMemoryProblem(php, {
+    processes: web.phpFpm.maxChildren + PHP_FPM_HEALTH_POOL.children,
+    containerMemoryLimit: (web.resources.php ?? DEFAULT_RESOURCES.php).limits.memory,
+  });
+  if (memory) problems.push({ path: 'web.php.memoryLimit', message: memory });
+  if (config.tier === 'production' && php.opcache.validateTimestamps) {
+    problems.push({ path: 'web.php.opcache.validateTimestamps', message: 'is true; the code in an image never changes, and checking timestamps costs a stat per file on every request: production sets false' });
+  }
+  for (const name of Object.keys(php.ini)) {
+    const owner = MANAGED_PHP_DIRECTIVES[name];
+    if (owner) problems.push({ path: formatKeyPath(['web', 'php', 'ini', name]), message: `is set from ${owner}; set it there, so the checks that depend on it see it` });
   }
   return problems;
 }

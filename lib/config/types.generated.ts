@@ -325,6 +325,45 @@ export interface WebConfig {
     maxRequests: number;
   };
   /**
+   * php.ini and OPcache settings of the PHP web container, in a file mounted read-only into the image's conf.d (/usr/local/etc/php/conf.d/zz-pembayaran.ini). max_execution_time and max_input_time are web.requestTimeoutSeconds (the innermost step of the request-timeout chain), post_max_size and upload_max_filesize are web.clientMaxBodySize; errors are logged, never displayed.
+   */
+  php: {
+    /**
+     * PHP memory_limit of one request, in MiB (e.g. 64M). memory_limit x PHP processes (php-fpm children of both pools, or Octane workers) plus OPcache's shared memory must fit the container's memory limit, so PHP ends the one request that asks for more instead of the kernel killing the container. Default: the container's memory limit less OPcache's shared memory, divided among the processes, rounded down (lib/laravel/php-settings.ts).
+     */
+    memoryLimit?: string;
+    /**
+     * OPcache.
+     */
+    opcache: {
+      /**
+       * opcache.memory_consumption in MiB, shared by the container's PHP processes (interned strings included).
+       */
+      memoryConsumption: number;
+      /**
+       * opcache.interned_strings_buffer in MiB, part of memoryConsumption.
+       */
+      internedStringsBuffer: number;
+      /**
+       * opcache.max_accelerated_files: a Laravel app with its vendor tree has 5,000 to 15,000 PHP files.
+       */
+      maxAcceleratedFiles: number;
+      /**
+       * opcache.validate_timestamps. The code in an image never changes, so checking file times only costs a stat per file; production refuses true.
+       */
+      validateTimestamps: boolean;
+      /**
+       * opcache.jit. Off by default: Laravel's I/O-bound requests gain little, and the buffer costs memory in every container.
+       */
+      jit: 'disable' | 'tracing' | 'function';
+      /**
+       * opcache.jit_buffer_size in MiB when jit is on (counted in the memory budget).
+       */
+      jitBufferSize: number;
+    };
+    ini: PhpIniMap;
+  };
+  /**
    * nginx client_max_body_size and the ingress proxy-body-size.
    */
   clientMaxBodySize: string;
@@ -531,6 +570,12 @@ export interface Resources {
      */
     memory: string;
   };
+}
+/**
+ * php.ini directives: name to value, one line each.
+ */
+export interface PhpIniMap {
+  [k: string]: string;
 }
 /**
  * Kubernetes annotations.

@@ -11,7 +11,7 @@ import { ScaledObject } from '../../imports/keda.sh';
 import { DisruptionBudget, spreadOverZonesAndNodes } from '../core/availability';
 import { checksumOf } from '../core/checksum';
 import { Resources } from '../config/types.generated';
-import { APP_ROOT, DEFAULT_RESOURCES, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from '../core/defaults';
+import { APP_ROOT, DEFAULT_RESOURCES, PHP_FPM_HEALTH_POOL, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from '../core/defaults';
 import { ImageRef, imageRef } from '../core/image';
 import { clusterIpService, toResourceRequirements } from '../core/containers';
 import { LARAVEL_VOLUMES, LaravelRuntime, PUBLIC_DIR } from './laravel-runtime';
@@ -20,6 +20,7 @@ import { SyncWave } from '../core/sync-waves';
 import { RequestTimeoutChain, requestTimeoutChain } from './request-timeouts';
 import { NGINX_PID_FILE, nginxMaxActiveRequests, nginxWorkerProcesses, PHP_FPM_POOL_FILE, PhpFpmPoolProps, phpFpmPingCommand, renderNginxConfig, renderPhpFpmPool } from './web-server-config';
 import { WorkloadPod } from '../core/workload-pod';
+import { PHP_INI_DIR, PHP_INI_FILE, PhpSettings, renderPhpIni } from './php-settings';
 
 export const WEB_COMPONENT = 'web';
 
@@ -38,7 +39,9 @@ export interface LaravelWebProps {
   readonly replicas: number;
   readonly nginxImage: ImageRef;
   readonly resources: { readonly php?: Resources; readonly nginx?: Resources; readonly init?: Resources };
-  readonly phpFpm: Omit<PhpFpmPoolProps, 'terminateTimeoutSeconds' | 'maxExecutionSeconds'>;
+  readonly phpFpm: Omit<PhpFpmPoolProps, 'terminateTimeoutSeconds'>;
+  /** php.ini and OPcache settings (`web.php`), mounted read-only into the image's conf.d. */
+  readonly php: PhpSettings;
   readonly clientMaxBodySize: string;
   /** Laravel health route used for readiness. */
   readonly readinessPath: string;
@@ -99,6 +102,7 @@ export class LaravelWeb extends Construct {
     this.terminationGracePeriodSeconds = props.drainSeconds + timeouts.nginx + SHUTDOWN_MARGIN_SECONDS;
 
     const serverConfigName = context.name('web-server');
+    const phpResources = props.resources.php ?? DEFAULT_RESOURCES.php;
     const nginxResources = props.resources.nginx ?? DEFAULT_RESOURCES.nginx;
     const workerProcesses = nginxWorkerProcesses(nginxResources);
     const serverConfig = {
@@ -110,7 +114,14 @@ export class LaravelWeb extends Construct {
         readinessPath: props.readinessPath,
         maxActiveRequests: nginxMaxActiveRequests(nginxResources, workerProcesses),
       }),
-      [PHP_FPM_POOL_FILE]: renderPhpFpmPool({ ...props.phpFpm, terminateTimeoutSeconds: timeouts.phpFpm, maxExecutionSeconds: timeouts.application }),
+      [PHP_FPM_POOL_FILE]: renderPhpFpmPool({ ...props.phpFpm, terminateTimeoutSeconds: timeouts.phpFpm }),
+      [PHP_INI_FILE]: renderPhpIni({
+        settings: props.php,
+        // Every child of both pools may reach memory_limit at once.
+        budget: { processes: props.phpFpm.maxChildren + PHP_FPM_HEALTH_POOL.children, containerMemoryLimit: phpResources.limits.memory },
+        maxExecutionSeconds: timeouts.application,
+        maxBodySize: props.clientMaxBodySize,
+      }),
     };
     new KubeConfigMap(this, 'ServerConfig', {
       metadata: context.metadata(serverConfigName, WEB_COMPONENT, { wave: SyncWave.FOUNDATION }),
@@ -126,9 +137,10 @@ export class LaravelWeb extends Construct {
 
     const php = runtime.container('php-fpm', {
       command: ['php-fpm', '--nodaemonize'],
-      resources: props.resources.php ?? DEFAULT_RESOURCES.php,
+      resources: phpResources,
       extraMounts: [
         { name: 'web-server-config', mountPath: `/usr/local/etc/php-fpm.d/${PHP_FPM_POOL_FILE}`, subPath: PHP_FPM_POOL_FILE, readOnly: true },
+        { name: 'web-server-config', mountPath: `${PHP_INI_DIR}/${PHP_INI_FILE}`, subPath: PHP_INI_FILE, readOnly: true },
       ],
       startupProbe: { ...fpmPing, ...PROBES.startup },
       readinessProbe: { ...fpmPing, ...PROBES.readiness },
