@@ -19,6 +19,7 @@ import { QueueWorkerPool } from './laravel/queue-workers';
 import { retryAfterOf } from './laravel/queue-budgets';
 import { horizonPrefix } from './laravel/process-supervision';
 import { LaravelScheduler } from './laravel/scheduler';
+import { OCTANE_SERVERS } from './laravel/octane-servers';
 import { resolveRemoteRefs, SecretEnvironment } from './core/secret-environment';
 import { WhatsAppGateway } from './notifications/wa-gateway';
 
@@ -123,6 +124,7 @@ export class PembayaranStack extends Construct {
       maxUnavailable: web.maxUnavailable,
       trustedProxies: config.laravel.trustedProxies,
       readinessHost: config.laravel.host,
+      octane: web.runtime === 'octane' ? { server: OCTANE_SERVERS[web.octane.server], workers: web.octane.workers, maxRequests: web.octane.maxRequests } : undefined,
     });
 
     this.edge = this.addEdge();
@@ -189,6 +191,7 @@ export class PembayaranStack extends Construct {
       objectStorage: { port: config.objectStorage.port, peers: config.objectStorage.peers },
       waGatewayFromLaravel: config.waGateway.allowFromLaravel,
       edge: this.edge,
+      webPort: this.web.containerPort,
     });
 
     const backup = config.backup;

@@ -8,6 +8,7 @@ import { minimumRetryAfter, quantityMiB, retryAfterOf, workerMemoryMiB } from '.
 import { indexByDefinition, valuesOf } from './walk';
 import { DEFAULT_RESOURCES, PHP_FPM_HEALTH_POOL, RETRY_AFTER, WORKER_MEMORY_MIB } from '../core/defaults';
 import { MANAGED_PHP_DIRECTIVES, phpMemoryProblem } from '../laravel/php-settings';
+import { OCTANE_SERVERS } from '../laravel/octane-servers';
 import { NGINX_REQUEST_MEMORY_KIB, nginxMaxActiveRequests, nginxWorkerProcesses } from '../laravel/web-server-config';
 
 /** Ingress annotations that set the edge's backend timeouts (ingress-nginx). */
@@ -21,8 +22,27 @@ export interface SemanticProblem {
 
 const PRODUCTION_LOG_LEVELS = ['info', 'notice', 'warning', 'error'];
 
-/** Every cross-field and safety problem of a schema-valid config. */
-export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
+/** Keys that configure one web runtime only (`web.runtime`). */
+export const RUNTIME_ONLY_KEYS: ReadonlyArray<{ readonly path: readonly string[]; readonly runtime: 'php-fpm' | 'octane' }> = [
+  { path: ['web', 'phpFpm'], runtime: 'php-fpm' },
+  { path: ['web', 'nginxImage'], runtime: 'php-fpm' },
+  { path: ['web', 'resources', 'nginx'], runtime: 'php-fpm' },
+  { path: ['web', 'octane'], runtime: 'octane' },
+];
+
+/** Which RUNTIME_ONLY_KEYS the file itself writes: read before validation fills in the defaults. */
+export function writtenRuntimeKeys(document: unknown): Set<string> {
+  const written = new Set<string>();
+  for (const { path } of RUNTIME_ONLY_KEYS) {
+    let node: unknown = document;
+    for (const segment of path) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined;
+    if (node !== undefined) written.add(path.join('.'));
+  }
+  return written;
+}
+
+/** Every cross-field and safety problem of a schema-valid config; `written` are the runtime-only keys the file sets (writtenRuntimeKeys). */
+export function checkSemantics(config: EnvironmentConfig, written: ReadonlySet<string> = new Set()): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   const production = config.tier === 'production';
   const byDefinition = indexByDefinition(config);
@@ -125,23 +145,37 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
       }
     }
   }
+  const octane = web.runtime === 'octane';
+  for (const { path, runtime } of RUNTIME_ONLY_KEYS) {
+    const key = path.join('.');
+    if (!written.has(key) || runtime === web.runtime) continue;
+    add(
+      key,
+      runtime === 'php-fpm'
+        ? 'applies to web.runtime php-fpm only; Octane runs no php-fpm pool and no nginx: remove it (Octane: web.octane.workers and web.octane.maxRequests, its container web.resources.php)'
+        : `applies to web.runtime octane only (web.runtime is ${web.runtime}): set web.runtime: octane, or remove it`,
+    );
+  }
+  if (octane && web.autoscaling.phpFpm.enabled) {
+    add('web.autoscaling.phpFpm.enabled', "is true, but web.runtime is octane: the trigger reads php-fpm's busy children, and Octane has no php-fpm pool or exporter: set false (CPU and memory scale Octane)");
+  }
   // nginx's memory limit bounds the requests it holds at once; fewer than php-fpm can answer wastes the pool.
   const nginxResources = web.resources.nginx ?? DEFAULT_RESOURCES.nginx;
   const maxActive = nginxMaxActiveRequests(nginxResources, nginxWorkerProcesses(nginxResources));
-  if (maxActive < web.phpFpm.maxChildren) {
+  if (!octane && maxActive < web.phpFpm.maxChildren) {
     add(
       'web.resources.nginx.limits.memory',
       `is ${nginxResources.limits.memory}; nginx can hold only ${maxActive} requests in progress in it (up to ${NGINX_REQUEST_MEMORY_KIB} KiB each), fewer than web.phpFpm.maxChildren (${web.phpFpm.maxChildren}): raise it`,
     );
   }
   const fpmScaling = web.autoscaling.phpFpm;
-  if (fpmScaling.enabled) {
+  if (fpmScaling.enabled && !octane) {
     if (!web.autoscaling.enabled) add('web.autoscaling.phpFpm.enabled', 'is true but web.autoscaling.enabled is false: enable autoscaling, or turn the php-fpm trigger off');
     if (!fpmScaling.prometheusAddress) add('web.autoscaling.phpFpm.prometheusAddress', 'is missing; KEDA needs the Prometheus URL to read php-fpm saturation, e.g. http://prometheus-operated.monitoring.svc:9090');
     if (!config.observability.metrics.enabled) add('web.autoscaling.phpFpm.enabled', 'is true but observability.metrics.enabled is false: the php-fpm exporter the trigger reads would not run');
   }
   const fpm = web.phpFpm;
-  if (fpm.minSpareServers > fpm.maxSpareServers || fpm.startServers < fpm.minSpareServers || fpm.startServers > fpm.maxSpareServers || fpm.maxSpareServers > fpm.maxChildren) {
+  if (!octane && (fpm.minSpareServers > fpm.maxSpareServers || fpm.startServers < fpm.minSpareServers || fpm.startServers > fpm.maxSpareServers || fpm.maxSpareServers > fpm.maxChildren)) {
     add('web.phpFpm', 'php-fpm needs minSpareServers <= startServers <= maxSpareServers <= maxChildren');
   }
 
@@ -216,7 +250,8 @@ export function phpSettingsProblems(config: EnvironmentConfig): SemanticProblem[
   const web = config.web;
   const php = web.php;
   const memory = phpMemoryProblem(php, {
-    processes: web.phpFpm.maxChildren + PHP_FPM_HEALTH_POOL.children,
+    // Every child of both php-fpm pools, or every Octane worker, may reach memory_limit at once.
+    processes: web.runtime === 'octane' ? OCTANE_SERVERS[web.octane.server].phpProcesses(web.octane.workers) : web.phpFpm.maxChildren + PHP_FPM_HEALTH_POOL.children,
     containerMemoryLimit: (web.resources.php ?? DEFAULT_RESOURCES.php).limits.memory,
   });
   if (memory) problems.push({ path: 'web.php.memoryLimit', message: memory });

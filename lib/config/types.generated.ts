@@ -290,6 +290,10 @@ export interface WebConfig {
    * Replicas (the HPA minimum when autoscaling).
    */
   replicas: number;
+  /**
+   * How the web pods run PHP. `php-fpm`: php-fpm and nginx side by side (web.phpFpm, web.nginxImage, web.resources.nginx). `octane`: Laravel Octane (`php artisan octane:start`, web.octane) in one container that keeps the application booted between requests and serves public/ itself; the php-fpm settings are refused with it. The image must hold laravel/octane and the server (lib/laravel/octane-servers.ts).
+   */
+  runtime: 'php-fpm' | 'octane';
   nginxImage: Image;
   /**
    * Per-container resources; unset ones use the defaults in lib/core/defaults.ts.
@@ -300,7 +304,7 @@ export interface WebConfig {
     init?: Resources;
   };
   /**
-   * php-fpm pool tuning.
+   * php-fpm pool tuning (web.runtime php-fpm; refused with octane).
    */
   phpFpm: {
     /**
@@ -321,6 +325,23 @@ export interface WebConfig {
     maxSpareServers: number;
     /**
      * pm.max_requests (recycles children against leaks).
+     */
+    maxRequests: number;
+  };
+  /**
+   * Laravel Octane, with web.runtime octane.
+   */
+  octane: {
+    /**
+     * Octane's server: `frankenphp` (the frankenphp binary on the PATH, e.g. an image FROM dunglas/frankenphp), `roadrunner` (the rr binary, spiral/roadrunner-cli), `swoole` (the swoole or openswoole extension).
+     */
+    server: 'frankenphp' | 'roadrunner' | 'swoole';
+    /**
+     * --workers: application workers, each serving one request at a time (Swoole also gets as many task workers). Each may use up to web.php.memoryLimit.
+     */
+    workers: number;
+    /**
+     * --max-requests: a worker is replaced after this many requests (against leaks in a long-lived application).
      */
     maxRequests: number;
   };
@@ -372,7 +393,7 @@ export interface WebConfig {
    */
   readinessPath: string;
   /**
-   * preStop pause while endpoints drain, before nginx stops.
+   * preStop pause while endpoints drain, before nginx stops (or octane:stop runs).
    */
   drainSeconds: number;
   /**

@@ -395,7 +395,8 @@ export class Observability extends Construct {
     const metrics = config.metrics;
     const queueKeys = () => [...new Set(props.workers().flatMap((w) => w.queues))].map((queue) => `${props.redis.prefix}queues:${queue}`);
 
-    if (metrics.enabled) {
+    if (metrics.enabled && props.web.runsPhpFpm) {
+      // Octane has no php-fpm status or nginx stub_status to export.
       this.webMetrics = new WebMetrics(this, 'Web', {
         context,
         web: props.web,
@@ -404,6 +405,8 @@ export class Observability extends Construct {
         monitorLabels: config.monitorLabels,
         networkPolicies: props.networkPolicies,
       });
+    }
+    if (metrics.enabled) {
       if (metrics.queueDepth) {
         this.queueMetrics = new QueueMetrics(this, 'Queues', {
           context,
@@ -438,7 +441,7 @@ export class Observability extends Construct {
         monitorLabels: config.monitorLabels,
         targets: () => ({
           edge: props.edge?.requestMetrics(a.ingressNamespaceLabel),
-          alwaysRunning: { deployment: props.web.deploymentName, container: 'php-fpm' },
+          alwaysRunning: { deployment: props.web.deploymentName, container: props.web.appContainer },
           phpFpmExporter: this.webMetrics ? { container: PHP_FPM_EXPORTER_CONTAINER } : undefined,
           deployments: [
             {

@@ -46,6 +46,8 @@ export const PRODUCTION_POLICY_RULES = {
     'a PersistentVolumeClaim is mounted by at most one workload, and a workload mounting a ReadWriteOnce claim runs at most one pod (replicas, autoscaler maximum, DaemonSet, Job parallelism, Deployment surge) to avoid Multi-Attach errors and stuck rollouts',
   'policy/disruption-budget':
     'a Deployment or StatefulSet that can run more than one pod (replicas, or its autoscaler\'s maximum) is selected by a PodDisruptionBudget in its namespace, so a node drain never evicts all its pods at once; and no PodDisruptionBudget allows zero evictions (maxUnavailable 0, or minAvailable at or above the replicas), which would block every drain',
+  'policy/graceful-stop':
+    "a container's preStop hook that starts by sleeping (the endpoint drain) sleeps less than the pod's terminationGracePeriodSeconds (default 30): the grace period counts from the hook's start, so otherwise the kubelet kills the server before it has stopped gracefully and cuts the requests it holds",
 } as const;
 
 export type ProductionPolicyRule = keyof typeof PRODUCTION_POLICY_RULES;
@@ -215,8 +217,13 @@ function checkLabels(manifest: Manifest, add: Add): void {
 /** `served`: a Service selects the workload's pods, so readiness decides who gets traffic. */
 function checkContainers(w: Workload, served: boolean, add: Add): void {
   const probed = LONG_RUNNING_KINDS.has(w.object.kind);
+  const grace = typeof w.template.spec.terminationGracePeriodSeconds === 'number' ? w.template.spec.terminationGracePeriodSeconds : 30;
   for (const c of containersOf(w.template)) {
     const ctr = c.container;
+    const drain = preStopSleepSeconds(ctr);
+    if (drain !== undefined && drain >= grace) {
+      add(w.manifest, 'policy/graceful-stop', `${c.label}: its preStop hook sleeps ${drain} s, but terminationGracePeriodSeconds is ${grace}: the process would be killed before it stops gracefully; raise the grace period above the drain plus the longest request`);
+    }
     if (probed && c.list === 'containers') {
       const missing = [...(served ? ['readinessProbe'] : []), 'livenessProbe'].filter((p) => !ctr[p]);
       if (missing.length) add(w.manifest, 'policy/probes', `${c.label}: missing ${missing.join(' and ')}`);
@@ -234,6 +241,15 @@ function checkContainers(w: Workload, served: boolean, add: Add): void {
     const problem = imageProblem(ctr.image);
     if (problem) add(w.manifest, 'policy/image-pinned', `${c.label}: ${problem}`, typeof ctr.image === 'string' ? ctr.image : undefined);
   }
+}
+
+/** Seconds a preStop exec hook sleeps before anything else (`sleep N; ...` as its script or command), if it does. */
+function preStopSleepSeconds(container: any): number | undefined {
+  const command = container?.lifecycle?.preStop?.exec?.command;
+  if (!Array.isArray(command) || command.length === 0) return undefined;
+  const script = command[0] === 'sleep' ? command.join(' ') : String(command[command.length - 1]);
+  const match = /^\s*sleep\s+(\d+)\b/.exec(script);
+  return match ? Number(match[1]) : undefined;
 }
 
 /** Why an image reference is not pinned, or undefined when it is (tag other than latest, or digest). */
