@@ -20,6 +20,7 @@ import { QueueWorkerPool } from './laravel/queue-workers';
 import { retryAfterOf } from './laravel/queue-budgets';
 import { horizonPrefix } from './laravel/process-supervision';
 import { LaravelScheduler } from './laravel/scheduler';
+import { OCTANE_SERVERS } from './laravel/octane-servers';
 import { resolveRemoteRefs, SecretEnvironment } from './core/secret-environment';
 import { WhatsAppGateway } from './notifications/wa-gateway';
 
@@ -118,6 +119,7 @@ export class PembayaranStack extends Construct {
       nginxImage: web.nginxImage,
       resources: web.resources,
       phpFpm: web.phpFpm,
+      php: web.php,
       clientMaxBodySize: web.clientMaxBodySize,
       readinessPath: web.readinessPath,
       drainSeconds: web.drainSeconds,
@@ -136,6 +138,7 @@ export class PembayaranStack extends Construct {
       maxUnavailable: web.maxUnavailable,
       trustedProxies: config.laravel.trustedProxies,
       readinessHost: config.laravel.host,
+      octane: web.runtime === 'octane' ? { server: OCTANE_SERVERS[web.octane.server], workers: web.octane.workers, maxRequests: web.octane.maxRequests } : undefined,
     });
 
     this.edge = this.addEdge();
@@ -163,6 +166,7 @@ export class PembayaranStack extends Construct {
       image: fastapi.image,
       appModule: fastapi.appModule,
       replicas: fastapi.replicas,
+      maxUnavailable: fastapi.maxUnavailable,
       healthPath: fastapi.healthPath,
       timeoutGracefulShutdown: fastapi.timeoutGracefulShutdown,
       logLevel: fastapi.logLevel,
@@ -201,6 +205,7 @@ export class PembayaranStack extends Construct {
       objectStorage: { port: config.objectStorage.port, peers: config.objectStorage.peers },
       waGatewayFromLaravel: config.waGateway.allowFromLaravel,
       edge: this.edge,
+      webPort: this.web.containerPort,
     });
 
     const backup = config.backup;
@@ -252,7 +257,7 @@ export class PembayaranStack extends Construct {
     }
 
     const observability = config.observability;
-    if (observability.metrics.enabled || observability.alerts.enabled) {
+    if (observability.metrics.enabled || observability.alerts.enabled || observability.uptime.enabled) {
       this.observability = new Observability(this, 'Observability', {
         context,
         settings: this.settings,
@@ -269,6 +274,8 @@ export class PembayaranStack extends Construct {
         restoreCheck: this.restoreCheck,
         networkPolicies: this.networkPolicies,
         edge: this.edge,
+        // Laravel's health route through the edge: DNS, certificate, Gateway and app in one request.
+        uptimeTargets: [`https://${config.laravel.host}${config.web.readinessPath}`],
       });
     }
   }
@@ -368,6 +375,7 @@ export class PembayaranStack extends Construct {
       maxTime: pool.maxTime,
       horizon: pool.horizon,
       resources: pool.resources,
+      maxUnavailable: pool.maxUnavailable,
       autoscaling: pool.autoscaling.enabled
         ? {
             maxReplicas: pool.autoscaling.maxReplicas,
