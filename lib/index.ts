@@ -18,6 +18,7 @@ export * from './laravel/queue-budgets';
 export * from './laravel/process-supervision';
 export * from './laravel/scheduler';
 export * from './laravel/migration';
+export * from './laravel/reverb';
 export * from './edge/edge-routes';
 export * from './edge/web-edge';
 export * from './edge/gateway-edge';

@@ -17,6 +17,7 @@ import { NetworkPolicies } from './network/network-policies';
 import { Observability, phpFpmBusyProcessesQuery } from './operations/observability';
 import { PORTS } from './core/defaults';
 import { QueueWorkerPool } from './laravel/queue-workers';
+import { LaravelReverb, REVERB_COMPONENT, REVERB_SECRET_VARIABLES, REVERB_SERVICE_PORT, REVERB_WEBSOCKET_PATH, reverbSettings } from './laravel/reverb';
 import { retryAfterOf } from './laravel/queue-budgets';
 import { horizonPrefix } from './laravel/process-supervision';
 import { LaravelScheduler } from './laravel/scheduler';
@@ -45,6 +46,8 @@ export class PembayaranStack extends Construct {
   public readonly edge: WebEdge;
   public readonly workers: QueueWorkerPool[] = [];
   public readonly scheduler: LaravelScheduler;
+  /** The Reverb websocket server, when `reverb.enabled`. */
+  public readonly reverb?: LaravelReverb;
   public readonly migration: DatabaseMigration;
   public readonly notificationService: NotificationService;
   public readonly waGateway: WhatsAppGateway;
@@ -101,6 +104,10 @@ export class PembayaranStack extends Construct {
       notificationServiceUrl: serviceUrl(context, 'fastapi', PORTS.fastapi),
       waGatewayUrl: config.waGateway.allowFromLaravel ? serviceUrl(context, 'wa-gateway', PORTS.waGateway) : undefined,
       dataStoreTls: this.dataStoreTls.laravelSettings(config.database.connection),
+      reverb: config.reverb.enabled
+        ? reverbSettings({ serviceHost: `${context.name(REVERB_COMPONENT)}.${context.namespace}.svc`, scalingChannel: `${this.redisPrefix}reverb` })
+        : undefined,
+      extraSecretVariables: config.reverb.enabled ? REVERB_SECRET_VARIABLES : [],
       queueRetryAfterSeconds: config.workers.length ? Math.max(...config.workers.map(retryAfterOf)) : undefined,
       horizonPrefix: horizonPrefix(config.appName),
       extraEnv: config.laravel.env,
@@ -140,6 +147,19 @@ export class PembayaranStack extends Construct {
       readinessHost: config.laravel.host,
       octane: web.runtime === 'octane' ? { server: OCTANE_SERVERS[web.octane.server], workers: web.octane.workers, maxRequests: web.octane.maxRequests } : undefined,
     });
+
+    if (config.reverb.enabled) {
+      const redisCa = this.dataStoreTls.caSource('redis');
+      this.reverb = new LaravelReverb(this, 'Reverb', {
+        runtime: this.runtime,
+        replicas: config.reverb.replicas,
+        resources: config.reverb.resources,
+        drainSeconds: config.reverb.drainSeconds,
+        // Reverb's own Redis client (scaling) takes no CA option: a private CA goes into OpenSSL's default file,
+        // which PHP's streams read when no cafile is given. The container talks TLS to nothing else.
+        env: redisCa ? { SSL_CERT_FILE: this.dataStoreTls.caFile('redis') } : {},
+      });
+    }
 
     this.edge = this.addEdge();
 
@@ -199,7 +219,14 @@ export class PembayaranStack extends Construct {
     this.networkPolicies = new NetworkPolicies(this, 'NetworkPolicies', {
       context,
       config: config.networkPolicy,
-      laravelComponents: () => [this.web.pod.component, ...this.workers.map((w) => w.pod.component), this.scheduler.pod.component, this.migration.pod.component],
+      laravelComponents: () => [
+        this.web.pod.component,
+        ...this.workers.map((w) => w.pod.component),
+        this.scheduler.pod.component,
+        this.migration.pod.component,
+        ...(this.reverb ? [this.reverb.pod.component] : []),
+      ],
+      websocket: this.reverb ? { component: REVERB_COMPONENT, port: PORTS.reverb } : undefined,
       database: { port: config.database.port ?? DATABASE_PORTS[config.database.connection], peers: config.database.peers },
       redis: { port: config.redis.port, peers: config.redis.peers },
       objectStorage: { port: config.objectStorage.port, peers: config.objectStorage.peers },
@@ -270,6 +297,7 @@ export class PembayaranStack extends Construct {
         migration: this.migration,
         notificationService: this.notificationService,
         waGateway: this.waGateway,
+        reverb: this.reverb,
         backup: this.backup,
         restoreCheck: this.restoreCheck,
         networkPolicies: this.networkPolicies,
@@ -304,6 +332,15 @@ export class PembayaranStack extends Construct {
         webhookTimeoutSeconds: edge.webhookTimeoutSeconds ?? timeoutSeconds,
         operatorPaths: edge.operatorPaths,
         operatorAllowedCidrs: edge.operatorAllowedCidrs,
+        websocket: this.reverb
+          ? {
+              name: this.reverb.deploymentName,
+              backend: { serviceName: this.reverb.deploymentName, port: REVERB_SERVICE_PORT, portName: 'http' },
+              path: REVERB_WEBSOCKET_PATH,
+              hostnames: config.reverb.edge.hostnames,
+              timeoutSeconds: config.reverb.edge.timeoutSeconds,
+            }
+          : undefined,
       }),
       clientMaxBodySize: config.web.clientMaxBodySize,
       clusterIssuer: edge.tls.clusterIssuer,

@@ -83,6 +83,7 @@ export function checkSemantics(config: EnvironmentConfig, written: ReadonlySet<s
   }
 
   dataStoreTlsProblems(config, production, add);
+  reverbProblems(config, add);
 
   for (const service of ['fastapi', 'waGateway'] as const) {
     const type = config[service].serviceType;
@@ -493,5 +494,20 @@ function dataStoreTlsProblems(config: EnvironmentConfig, production: boolean, ad
   }
   for (const [name, key] of Object.entries(DATA_STORE_TLS_VARIABLES)) {
     if (name in config.laravel.env) add(`laravel.env.${name}`, `is set by ${key}, which also configures the backup, the queue exporter and the KEDA triggers: set ${key} instead`);
+  }
+}
+
+/** Laravel settings the reverb section owns: set in laravel.env, the broadcaster would miss the Service. */
+export const REVERB_OWNED_VARIABLES = ['BROADCAST_CONNECTION', 'REVERB_HOST', 'REVERB_PORT', 'REVERB_SCHEME', 'REVERB_SERVER_HOST', 'REVERB_SERVER_PORT', 'REVERB_SCALING_ENABLED', 'REVERB_SCALING_CHANNEL'];
+
+function reverbProblems(config: EnvironmentConfig, add: (path: string, message: string) => void): void {
+  const reverb = config.reverb;
+  if (!reverb.enabled) return;
+  const hosts = (config.web.edge.hosts ?? [{ hostname: config.laravel.host }]).map((h) => h.hostname);
+  reverb.edge.hostnames.forEach((host, i) => {
+    if (!hosts.includes(host)) add(`reverb.edge.hostnames[${i}]`, `${showValue(host)} is not among the edge's hosts (${hosts.join(', ')}), whose listeners and certificates serve the websocket route: add it to web.edge.hosts or use one of them`);
+  });
+  for (const name of REVERB_OWNED_VARIABLES) {
+    if (name in config.laravel.env) add(`laravel.env.${name}`, `is set by reverb (the broadcaster publishes to the Reverb Service, the servers scale through Redis): remove it while reverb.enabled is true`);
   }
 }

@@ -46,6 +46,7 @@ export interface EnvironmentConfig {
   objectStorage: ObjectStorageConfig;
   secrets: SecretsConfig;
   web: WebConfig;
+  reverb: ReverbConfig;
   /**
    * Queue worker pools.
    */
@@ -653,6 +654,37 @@ export interface PhpIniMap {
  */
 export interface AnnotationMap {
   [k: string]: string;
+}
+/**
+ * Laravel Reverb (websockets).
+ */
+export interface ReverbConfig {
+  /**
+   * Run Laravel Reverb, the websocket server: Deployment and Service <app>-reverb (`php artisan reverb:start`), its route on the edge, BROADCAST_CONNECTION=reverb for every Laravel pod. The application must have laravel/reverb installed.
+   */
+  enabled: boolean;
+  /**
+   * Reverb pods. They share channels through Redis pub/sub (REVERB_SCALING_ENABLED=true), so clients may connect to any of them; above 1 a PodDisruptionBudget keeps all but one running during a drain.
+   */
+  replicas: number;
+  resources?: Resources;
+  /**
+   * preStop pause before Reverb closes its connections on shutdown, while the pod leaves the edge; the clients then reconnect to another pod.
+   */
+  drainSeconds: number;
+  /**
+   * The websocket route <app>-reverb: path /app (the Pusher protocol's connections; Reverb's HTTP API under /apps stays inside the cluster), the site's per-client rate limit on connection attempts, excluded from the web error and latency alerts.
+   */
+  edge: {
+    /**
+     * Hosts whose /app path goes to Reverb (they must be among web.edge.hosts, whose listeners and certificates serve them). Default: every host of the edge.
+     */
+    hostnames: string[];
+    /**
+     * Longest websocket connection at the edge; the client reconnects after it. Reverb pings every connection, so an open one is never idle.
+     */
+    timeoutSeconds: number;
+  };
 }
 export interface WorkerPoolConfig {
   /**

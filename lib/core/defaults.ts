@@ -22,6 +22,8 @@ export const PORTS = {
   phpFpmExporter: 9253,
   nginxExporter: 9113,
   redisExporter: 9121,
+  /** Laravel Reverb's websocket server (`reverb:start --port`). */
+  reverb: 8080,
 } as const;
 
 /** Where the Laravel application lives inside its image (the official php image's working directory). */
@@ -29,7 +31,7 @@ export const APP_ROOT = '/var/www/html';
 
 /** Container resources used when the config names none. Memory limits are always set; CPU limits are not (throttling). */
 export const DEFAULT_RESOURCES: Record<
-  'php' | 'nginx' | 'init' | 'worker' | 'scheduler' | 'migration' | 'fastapi' | 'waGateway' | 'exporter' | 'backup' | 'restoreDatabase',
+  'php' | 'nginx' | 'init' | 'worker' | 'scheduler' | 'migration' | 'fastapi' | 'waGateway' | 'exporter' | 'backup' | 'restoreDatabase' | 'reverb',
   Resources
 > = {
   php: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
@@ -44,6 +46,8 @@ export const DEFAULT_RESOURCES: Record<
   backup: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
   /** The restore check's scratch database server. */
   restoreDatabase: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } },
+  /** Reverb holds every connection in one event loop: memory grows with connections, CPU with messages. */
+  reverb: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
 };
 
 /**
@@ -62,6 +66,12 @@ export const PROBES = {
  * its time limits end a stuck health check long before the probes give up on the pod.
  */
 export const PHP_FPM_HEALTH_POOL = { children: 2, requestTimeoutSeconds: 10, maxExecutionSeconds: 5 } as const;
+
+/**
+ * Reverb's shutdown: a pause while its endpoint leaves the edge, then `closeSeconds` for the server to close its
+ * connections and exit (the grace period is their sum).
+ */
+export const REVERB_DEFAULTS = { drainSeconds: 5, closeSeconds: 15 } as const;
 
 /** Seconds added to the longest in-flight work when computing a grace period. */
 export const SHUTDOWN_MARGIN_SECONDS = 15;

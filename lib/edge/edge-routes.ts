@@ -1,4 +1,5 @@
 import type { EdgeRequestMetrics } from '../operations/alert-rules';
+import type { EdgeBackend } from './web-edge';
 
 /** Component label of the edge objects (routes, their policies, the Gateway or the Ingresses). */
 export const EDGE_COMPONENT = 'edge';
@@ -17,9 +18,10 @@ export const CERT_MANAGER_CLUSTER_ISSUER = 'cert-manager.io/cluster-issuer';
  * The traffic classes of the public edge. Each gets its own route object (HTTPRoute or Ingress), because
  * rate limits, timeouts and allow lists attach to whole routes: the site (every path), the payment
  * providers' webhooks (bursts from few addresses, never throttled by the per-client limit) and the
- * operator paths (an IP allow list).
+ * operator paths (an IP allow list), and the websocket connections of Reverb (their own backend, long timeouts,
+ * not in the web request metrics: a connection is one request that lasts for hours).
  */
-export type EdgeRouteRole = 'site' | 'webhooks' | 'operator';
+export type EdgeRouteRole = 'site' | 'webhooks' | 'operator' | 'websocket';
 
 /** One route of the edge and what it enforces. */
 export interface EdgeRouteSpec {
@@ -34,6 +36,15 @@ export interface EdgeRouteSpec {
   readonly timeoutSeconds: number;
   /** Client ranges allowed; every other client gets 403. Undefined: everyone. */
   readonly allowedCidrs?: readonly string[];
+  /** The Service this route sends to. @default - the edge's backend (the web Service) */
+  readonly backend?: EdgeBackend;
+  /** The hosts this route serves. @default - every host of the edge */
+  readonly hostnames?: readonly string[];
+}
+
+/** Routes whose requests the web alerts count (websocket connections would skew error ratio and latency). */
+export function webRequestRoutes(routes: readonly EdgeRouteSpec[]): EdgeRouteSpec[] {
+  return routes.filter((r) => r.role !== 'websocket');
 }
 
 /** A public host name and the Secret its certificate goes to (where the project owns the TLS). */
@@ -73,6 +84,16 @@ export interface EdgeRouteOptions {
   readonly webhookTimeoutSeconds: number;
   readonly operatorPaths: readonly string[];
   readonly operatorAllowedCidrs: readonly string[];
+  /** Reverb's websocket route, when it runs. @default - none */
+  readonly websocket?: {
+    /** Object name, `<app>-reverb`. */
+    readonly name: string;
+    readonly backend: EdgeBackend;
+    readonly path: string;
+    /** @default - every host of the edge */
+    readonly hostnames?: readonly string[];
+    readonly timeoutSeconds: number;
+  };
 }
 
 /** The edge's routes: the site always, webhooks and operator paths when configured. */
@@ -100,6 +121,19 @@ export function edgeRoutes(options: EdgeRouteOptions): EdgeRouteSpec[] {
       rateLimitRps: options.rateLimitRps,
       timeoutSeconds: options.timeoutSeconds,
       allowedCidrs: [...options.operatorAllowedCidrs],
+    });
+  }
+  const ws = options.websocket;
+  if (ws) {
+    routes.push({
+      role: 'websocket',
+      name: ws.name,
+      paths: [ws.path],
+      // Per client, the site's limit on connection attempts (a reconnect storm); an open connection is one request.
+      rateLimitRps: options.rateLimitRps,
+      timeoutSeconds: ws.timeoutSeconds,
+      backend: ws.backend,
+      ...(ws.hostnames?.length ? { hostnames: [...ws.hostnames] } : {}),
     });
   }
   return routes;

@@ -13,7 +13,7 @@ import {
 } from '../../imports/gateway.networking.k8s.io';
 import { SyncWave } from '../core/sync-waves';
 import type { EdgeRequestMetrics } from '../operations/alert-rules';
-import { CERT_MANAGER_CLUSTER_ISSUER, Edge, EDGE_COMPONENT, EdgeHost, EdgePeer } from './edge-routes';
+import { CERT_MANAGER_CLUSTER_ISSUER, Edge, EDGE_COMPONENT, EdgeHost, EdgePeer, webRequestRoutes } from './edge-routes';
 import { GatewayImplementation, gatewayImplementation, GatewayRef } from './gateway-implementation';
 import type { WebEdgeProps } from './web-edge';
 
@@ -83,16 +83,18 @@ export class GatewayEdge extends Construct implements Edge {
 
     const hostnames = props.hosts.map((h) => h.hostname);
     for (const route of props.routes) {
+      const backend = route.backend ?? props.backend;
       new HttpRoute(this, route.role, {
         metadata: context.metadata(route.name, EDGE_COMPONENT, { wave: SyncWave.WORKLOADS }),
         spec: {
           parentRefs: https,
-          hostnames,
+          // A websocket upgrade is an ordinary HTTP/1.1 request to Gateway API; the implementations pass it through.
+          hostnames: route.hostnames ? [...route.hostnames] : hostnames,
           rules: [
             {
               // No rule name: rule names are standard only since Gateway API v1.4; timeouts since v1.2.
               matches: route.paths.map((value) => ({ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value } })),
-              backendRefs: [{ kind: 'Service', name: props.backend.serviceName, port: props.backend.port }],
+              backendRefs: [{ kind: 'Service', name: backend.serviceName, port: backend.port }],
               timeouts: { request: `${route.timeoutSeconds}s` },
             },
           ],
@@ -126,7 +128,7 @@ export class GatewayEdge extends Construct implements Edge {
   }
 
   requestMetrics(): EdgeRequestMetrics {
-    return this.implementation.requestMetrics(this.props.context.namespace, this.props.routes.map((r) => r.name));
+    return this.implementation.requestMetrics(this.props.context.namespace, webRequestRoutes(this.props.routes).map((r) => r.name));
   }
 
   private addGateway(name: string, className: string): Gateway {

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { KubeIngress } from '../../imports/k8s';
 import { SyncWave } from '../core/sync-waves';
 import type { EdgeRequestMetrics } from '../operations/alert-rules';
-import { CERT_MANAGER_CLUSTER_ISSUER, Edge, EDGE_COMPONENT, EdgePeer, EdgeRouteRole } from './edge-routes';
+import { CERT_MANAGER_CLUSTER_ISSUER, Edge, EDGE_COMPONENT, EdgePeer, EdgeRouteRole, webRequestRoutes } from './edge-routes';
 import { ingressController, IngressControllerProfile } from './ingress-controller';
 import type { WebEdgeProps } from './web-edge';
 
@@ -30,6 +30,7 @@ export class IngressEdge extends Construct implements Edge {
       site: {},
       webhooks: options.webhookAnnotations,
       operator: options.operatorAnnotations,
+      websocket: {},
     };
     for (const route of props.routes) {
       if (route.rateLimitRps > 0 && !profile.rateLimits) {
@@ -38,24 +39,29 @@ export class IngressEdge extends Construct implements Edge {
       if (route.allowedCidrs && !profile.allowLists && Object.keys(extra[route.role]).length === 0) {
         throw new Error(`IngressEdge: the ${profile.name} profile cannot express the allow list of the ${route.role} route; give its annotations instead`);
       }
+      const profileAnnotations = profile.annotations(route, { clientMaxBodySize: props.clientMaxBodySize });
       const annotations = {
         ...(route.role === 'site' ? { [CERT_MANAGER_CLUSTER_ISSUER]: props.clusterIssuer } : {}),
-        ...profile.annotations(route, { clientMaxBodySize: props.clientMaxBodySize }),
+        ...profileAnnotations,
         ...options.annotations,
         ...extra[route.role],
+        // The site's timeouts in web.edge.ingress.annotations would cut every websocket: the route's own win.
+        ...(route.role === 'websocket' ? profileAnnotations : {}),
       };
+      const backend = route.backend ?? props.backend;
+      const hosts = route.hostnames ? props.hosts.filter((h) => route.hostnames!.includes(h.hostname)) : props.hosts;
       new KubeIngress(this, route.role, {
         metadata: context.metadata(route.name, EDGE_COMPONENT, { wave: SyncWave.WORKLOADS, annotations }),
         spec: {
           ingressClassName: options.className,
-          tls: props.hosts.map((host) => ({ hosts: [host.hostname], secretName: host.tlsSecretName })),
-          rules: props.hosts.map((host) => ({
+          tls: hosts.map((host) => ({ hosts: [host.hostname], secretName: host.tlsSecretName })),
+          rules: hosts.map((host) => ({
             host: host.hostname,
             http: {
               paths: route.paths.map((path) => ({
                 path,
                 pathType: 'Prefix',
-                backend: { service: { name: props.backend.serviceName, port: { name: props.backend.portName } } },
+                backend: { service: { name: backend.serviceName, port: { name: backend.portName } } },
               })),
             },
           })),
@@ -68,6 +74,6 @@ export class IngressEdge extends Construct implements Edge {
   }
 
   requestMetrics(ingressNamespaceLabel: 'exported_namespace' | 'namespace'): EdgeRequestMetrics | undefined {
-    return this.profile.requestMetrics(this.props.context.namespace, ingressNamespaceLabel, this.props.routes.map((r) => r.name));
+    return this.profile.requestMetrics(this.props.context.namespace, ingressNamespaceLabel, webRequestRoutes(this.props.routes).map((r) => r.name));
   }
 }

@@ -23,6 +23,8 @@ export const ingressNginx: IngressControllerProfile = {
       [`${ANNOTATION}/force-ssl-redirect`]: 'true',
       [`${ANNOTATION}/proxy-body-size`]: options.clientMaxBodySize,
       [`${ANNOTATION}/proxy-read-timeout`]: String(route.timeoutSeconds),
+      // A websocket sends as long as it reads; ingress-nginx upgrades the connection by itself.
+      ...(route.role === 'websocket' ? { [`${ANNOTATION}/proxy-send-timeout`]: String(route.timeoutSeconds) } : {}),
       ...(route.rateLimitRps > 0
         ? { [`${ANNOTATION}/limit-rps`]: String(route.rateLimitRps), [`${ANNOTATION}/limit-burst-multiplier`]: String(INGRESS_NGINX_BURST_MULTIPLIER) }
         : {}),

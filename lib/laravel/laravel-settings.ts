@@ -61,6 +61,10 @@ export interface LaravelSettingsProps {
   readonly queueRetryAfterSeconds?: number;
   /** Horizon's Redis key prefix (HORIZON_PREFIX), shared by the dashboard and every master. @default - not set */
   readonly horizonPrefix?: string;
+  /** Reverb's settings (`reverbSettings`), when it runs. @default - none */
+  readonly reverb?: Readonly<Record<string, string>>;
+  /** Secret variables beyond LARAVEL_SECRET_VARIABLES (Reverb's app credentials). @default - none */
+  readonly extraSecretVariables?: readonly string[];
   /** Extra non-secret variables; they win over the generated ones. */
   readonly extraEnv: Readonly<Record<string, string>>;
   readonly secretStore: SecretStoreRef;
@@ -87,7 +91,7 @@ export class LaravelSettings extends Construct {
     super(scope, id);
     const { context } = props;
     this.configMapName = context.name('laravel');
-    this.data = sortedByKey({ ...laravelEnvironment(props), ...props.dataStoreTls, ...props.extraEnv });
+    this.data = sortedByKey({ ...laravelEnvironment(props), ...props.dataStoreTls, ...props.reverb, ...props.extraEnv });
 
     new KubeConfigMap(this, 'Environment', {
       metadata: context.metadata(this.configMapName, 'laravel', { wave: SyncWave.FOUNDATION }),
@@ -100,7 +104,7 @@ export class LaravelSettings extends Construct {
       store: props.secretStore,
       refreshInterval: props.secretRefreshInterval,
       fetch: props.secretFetch,
-      variables: resolveRemoteRefs(LARAVEL_SECRET_VARIABLES, props.secretRefs, props.remoteKey),
+      variables: resolveRemoteRefs([...LARAVEL_SECRET_VARIABLES, ...(props.extraSecretVariables ?? [])], props.secretRefs, props.remoteKey),
     });
   }
 

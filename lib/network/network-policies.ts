@@ -66,6 +66,11 @@ export interface NetworkPoliciesProps {
   readonly edge: Pick<Edge, 'dataPlanePeers' | 'policyPurpose' | 'solvesHttp01InNamespace'>;
   /** The web pods' port the edge reaches: nginx's, or Octane's (LaravelWeb.containerPort). @default PORTS.nginxHttp */
   readonly webPort?: number;
+  /**
+   * A websocket server among the Laravel components (Reverb): the edge reaches its port, and Laravel pods
+   * reach it to broadcast. @default - none
+   */
+  readonly websocket?: { readonly component: string; readonly port: number };
 }
 
 export interface AllowIngressOptions {
@@ -140,6 +145,14 @@ export class NetworkPolicies extends Construct {
         from: edgePeers,
         ports: [{ port: ACME_HTTP01_SOLVER.port }],
       });
+    }
+
+    // Reverb: browsers connect through the edge; Laravel pods publish their broadcasts to it.
+    if (props.websocket) {
+      const pods = this.componentSelector(props.websocket.component);
+      const ports = [{ port: props.websocket.port }];
+      this.allowIngress(`${props.websocket.component}-from-${edge.policyPurpose}`, { pods, from: edgePeers, ports });
+      this.allowBetween('laravel', this.laravelSelector, props.websocket.component, pods, ports);
     }
 
     // Notification path: Laravel → FastAPI → WA gateway; nothing else reaches 8001 or 3001.

@@ -6,6 +6,7 @@ import { AlertDefinition, alertDefinitions, alertPrefix, AlertTargets, AlertThre
 import { AppContext } from '../core/app-context';
 import { ObservabilityConfig, Resources } from '../config/types.generated';
 import { DatabaseBackup } from './database-backup';
+import type { LaravelReverb } from '../laravel/reverb';
 import { DataStoreTlsSettings } from '../core/data-store-tls';
 import type { Edge } from '../edge/edge-routes';
 import { DatabaseRestoreCheck } from './restore-check';
@@ -368,6 +369,8 @@ export interface ObservabilityProps {
   readonly notificationService?: NotificationService;
   /** @default - no WA gateway alert */
   readonly waGateway?: WhatsAppGateway;
+  /** @default - no Reverb alert */
+  readonly reverb?: Pick<LaravelReverb, 'deploymentName'>;
   /** @default - no backup alerts */
   readonly backup?: DatabaseBackup;
   /** @default - no restore check alerts */
@@ -491,6 +494,17 @@ export class Observability extends Construct {
                     title: 'The WhatsApp gateway',
                     severity: 'critical' as const,
                     runbook: 'kubectl logs deploy/<app>-wa-gateway: a logged-out session needs a new QR pairing (docs/operations.md, re-pairing runbook); a volume attach error needs the old pod gone (single-writer volume, Recreate strategy).',
+                  },
+                ]
+              : []),
+            ...(props.reverb
+              ? [
+                  {
+                    alert: 'ReverbDown',
+                    names: [props.reverb.deploymentName],
+                    title: 'The Reverb websocket server',
+                    severity: 'warning' as const,
+                    runbook: 'kubectl describe deploy/<app>-reverb and its pods: failing prepare init container, crash loop (logs --previous), Redis unreachable (REVERB_SCALING_ENABLED needs it). Payments go on; browsers lose live updates until it is back.',
                   },
                 ]
               : []),

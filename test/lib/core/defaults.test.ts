@@ -1,4 +1,4 @@
-import { DEFAULT_RESOURCES, JOB_HISTORY, PHP_FPM_HEALTH_POOL, PORTS, PROBES, RETRY_AFTER, SHUTDOWN_MARGIN_SECONDS, WORKER_MEMORY_MIB } from '../../../lib/core/defaults';
+import { DEFAULT_RESOURCES, JOB_HISTORY, REVERB_DEFAULTS, PHP_FPM_HEALTH_POOL, PORTS, PROBES, RETRY_AFTER, SHUTDOWN_MARGIN_SECONDS, WORKER_MEMORY_MIB } from '../../../lib/core/defaults';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../../lib/core/pod-security';
 import { SyncWave } from '../../../lib/core/sync-waves';
 
@@ -7,8 +7,12 @@ describe('defaults', () => {
   test('ports', () => {
     expect(PORTS).toEqual({
       nginxHttp: 8080, nginxLocalStatus: 8081, nginxHealth: 8082, phpFpm: 9000, phpFpmHealth: 9001, phpFpmStatus: 9002,
-      fastapi: 8001, waGateway: 3001, phpFpmExporter: 9253, nginxExporter: 9113, redisExporter: 9121,
+      fastapi: 8001, waGateway: 3001, phpFpmExporter: 9253, nginxExporter: 9113, redisExporter: 9121, reverb: 8080,
     });
+  });
+  test("Reverb: 128Mi requested, 256Mi limit; 5 s to leave the edge, 15 s to close its connections", () => {
+    expect(DEFAULT_RESOURCES.reverb).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } });
+    expect(REVERB_DEFAULTS).toEqual({ drainSeconds: 5, closeSeconds: 15 });
   });
   test("php-fpm's health pool: two children, limits far below the probes' patience", () => {
     expect(PHP_FPM_HEALTH_POOL).toEqual({ children: 2, requestTimeoutSeconds: 10, maxExecutionSeconds: 5 });

@@ -48,6 +48,7 @@ export interface AlertWorld {
   readonly workers: readonly string[];
   readonly fastapi?: string;
   readonly waGateway?: string;
+  readonly reverb?: string;
   /** The redis exporter's configured keys, as it reports them (`db` label `db<N>`). */
   readonly redis?: { readonly podMonitor: string; readonly deployment: string; readonly checkKeys: ReadonlyArray<{ readonly db: string; readonly key: string }> };
   readonly scheduler?: string;
@@ -63,8 +64,9 @@ const byComponent = (objects: readonly K8sObject[], kind: string, component: str
 
 export function worldOf(config: EnvironmentConfig, objects: readonly K8sObject[]): AlertWorld {
   const web = byComponent(objects, 'Deployment', 'web')!;
-  const ingresses = objects.filter((o) => o.kind === 'Ingress');
-  const routes = objects.filter((o) => o.kind === 'HTTPRoute' && o.spec.rules.some((r: any) => (r.backendRefs ?? []).length > 0));
+  // The web alerts count the routes to the web Service (Reverb's websocket route is left out on purpose).
+  const ingresses = objects.filter((o) => o.kind === 'Ingress' && o.spec.rules[0].http.paths[0].backend.service.name === web.metadata.name);
+  const routes = objects.filter((o) => o.kind === 'HTTPRoute' && o.spec.rules.some((r: any) => (r.backendRefs ?? []).some((b: any) => b.name === web.metadata.name)));
   const queueMetrics = byComponent(objects, 'Deployment', 'queue-metrics');
   const checkKeys = queueMetrics
     ? String(podSpecOf(queueMetrics).containers[0].env.find((e: any) => e.name === 'REDIS_EXPORTER_CHECK_SINGLE_KEYS').value)
@@ -93,6 +95,7 @@ export function worldOf(config: EnvironmentConfig, objects: readonly K8sObject[]
     workers: objects.filter((o) => o.kind === 'Deployment' && o.metadata.labels['app.kubernetes.io/component'].startsWith('worker-')).map((o) => o.metadata.name),
     fastapi: nameOf('Deployment', 'fastapi'),
     waGateway: nameOf('Deployment', 'wa-gateway'),
+    reverb: nameOf('Deployment', 'reverb'),
     redis: queueMetrics && checkKeys ? { podMonitor: podMonitorOf('queue-metrics')!, deployment: queueMetrics.metadata.name, checkKeys } : undefined,
     scheduler: nameOf('CronJob', 'scheduler'),
     migration: nameOf('Job', 'migration'),
@@ -393,6 +396,7 @@ export function alertCases(world: AlertWorld, queueDatabase: number): AlertCases
     ['QueueWorkersDown', world.workers],
     ...(world.fastapi ? [['NotificationServiceDown', [world.fastapi]] as [string, string[]]] : []),
     ...(world.waGateway ? [['WaGatewayDown', [world.waGateway]] as [string, string[]]] : []),
+    ...(world.reverb ? [['ReverbDown', [world.reverb]] as [string, string[]]] : []),
   ];
   for (const [alert, deployments] of downAlerts) {
     const [first, ...others] = deployments;
