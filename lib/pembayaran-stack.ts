@@ -18,7 +18,7 @@ import { PORTS } from './core/defaults';
 import { QueueWorkerPool } from './laravel/queue-workers';
 import { retryAfterOf } from './laravel/queue-budgets';
 import { horizonPrefix } from './laravel/process-supervision';
-import { LaravelScheduler } from './laravel/scheduler';
+import { LaravelScheduler, LaravelScheduleWorker } from './laravel/scheduler';
 import { resolveRemoteRefs, SecretEnvironment } from './core/secret-environment';
 import { WhatsAppGateway } from './notifications/wa-gateway';
 
@@ -40,7 +40,7 @@ export class PembayaranStack extends Construct {
   /** The public edge in front of the web Service (Gateway API or Ingress). */
   public readonly edge: WebEdge;
   public readonly workers: QueueWorkerPool[] = [];
-  public readonly scheduler: LaravelScheduler;
+  public readonly scheduler: LaravelScheduler | LaravelScheduleWorker;
   public readonly migration: DatabaseMigration;
   public readonly notificationService: NotificationService;
   public readonly waGateway: WhatsAppGateway;
@@ -128,13 +128,16 @@ export class PembayaranStack extends Construct {
 
     config.workers.forEach((pool) => this.addWorkerPool(pool));
 
-    this.scheduler = new LaravelScheduler(this, 'Scheduler', {
-      runtime: this.runtime,
-      schedule: config.scheduler.schedule,
-      startingDeadlineSeconds: config.scheduler.startingDeadlineSeconds,
-      activeDeadlineSeconds: config.scheduler.activeDeadlineSeconds,
-      resources: config.scheduler.resources,
-    });
+    this.scheduler =
+      config.scheduler.mode === 'work'
+        ? new LaravelScheduleWorker(this, 'Scheduler', { runtime: this.runtime, longestTaskSeconds: config.scheduler.longestTaskSeconds, resources: config.scheduler.resources })
+        : new LaravelScheduler(this, 'Scheduler', {
+            runtime: this.runtime,
+            schedule: config.scheduler.schedule,
+            startingDeadlineSeconds: config.scheduler.startingDeadlineSeconds,
+            activeDeadlineSeconds: config.scheduler.activeDeadlineSeconds,
+            resources: config.scheduler.resources,
+          });
 
     this.migration = new DatabaseMigration(this, 'Migration', {
       runtime: this.runtime,

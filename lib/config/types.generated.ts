@@ -638,19 +638,27 @@ export interface WorkerPoolConfig {
   };
 }
 /**
- * Laravel scheduler.
+ * Laravel scheduler: schedule:work in one pod (mode work, the default) or schedule:run from a CronJob (mode cron).
  */
 export interface SchedulerConfig {
   /**
-   * CronJob schedule of php artisan schedule:run.
+   * work: one pod (a Deployment, Recreate) runs php artisan schedule:work, which starts schedule:run on every minute boundary, keeps runInBackground() and sub-minute tasks alive and, when stopped, runs schedule:interrupt and lets running tasks finish. cron: a CronJob starts a pod running schedule:run each minute (a light init: config, route and event caches); for clusters that must not keep a scheduler pod running, or schedules with only short foreground tasks. See docs/operations.md, Scheduler.
+   */
+  mode: 'work' | 'cron';
+  /**
+   * work mode: the longest scheduled task, seconds. The grace period is this plus 15 s, so a rollout or an eviction lets every running task finish; size withoutOverlapping($minutes) above it.
+   */
+  longestTaskSeconds: number;
+  /**
+   * cron mode: the CronJob schedule of php artisan schedule:run.
    */
   schedule: string;
   /**
-   * A run that cannot start within this is skipped.
+   * cron mode: a run that cannot start within this is skipped.
    */
   startingDeadlineSeconds: number;
   /**
-   * Longest run.
+   * cron mode: longest run.
    */
   activeDeadlineSeconds: number;
   resources?: Resources;
@@ -946,7 +954,7 @@ export interface ObservabilityConfig {
      */
     restarts: number;
     /**
-     * Seconds since the scheduler CronJob last succeeded that alert.
+     * SchedulerNotRunning fires after this many seconds: since the CronJob last succeeded (cron mode), or without an available scheduler pod (work mode).
      */
     schedulerStaleSeconds: number;
     /**

@@ -416,7 +416,12 @@ export class Pod {
 
   /** SIGKILL everything at once (the pod is gone, no grace). */
   async kill(): Promise<void> {
-    await Promise.all([...this.containers.values()].map((p) => p.daemon.kill()));
+    // PID 1 itself: the runtime's parent-death signal does not reach it once setpriv has changed its user
+    // (the kernel clears it on a credential change), so killing only the runtime would leave it running.
+    await Promise.all([...this.containers.values()].map(async (p) => {
+      await p.signal('SIGKILL');
+      await p.daemon.kill();
+    }));
     await this.sandbox.kill();
     this.cluster.unregisterPod(this);
   }
