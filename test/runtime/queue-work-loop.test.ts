@@ -80,7 +80,8 @@ describeRuntime('queue:work under its restart loop', () => {
     }
     // kill() ends PID 1 itself, not only the runtime around it: nothing of the pod takes the next case's jobs.
     const state = () => (fs.existsSync(`/proc/${pid1}/stat`) ? /\) (\w) /.exec(fs.readFileSync(`/proc/${pid1}/stat`, 'utf8'))?.[1] : 'gone');
-    expect(['gone', 'Z', 'X']).toContain(state());
+    // SIGKILL is delivered asynchronously: wait for it (without the fix PID 1 sleeps on and this gives up).
+    await waitFor('PID 1 to be gone', () => ['gone', 'Z', 'X'].includes(state()!), { timeoutMs: 10000, intervalMs: 100 });
   });
 
   test('without the loop (the previous command), the container exits 0 after --max-jobs: the kubelet restarts it, with back-off', async () => {
