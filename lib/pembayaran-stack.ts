@@ -21,6 +21,7 @@ import { horizonPrefix } from './laravel/process-supervision';
 import { LaravelScheduler, LaravelScheduleWorker } from './laravel/scheduler';
 import { resolveRemoteRefs, SecretEnvironment } from './core/secret-environment';
 import { WhatsAppGateway } from './notifications/wa-gateway';
+import { notificationCallVariables } from './notifications/call-budgets';
 
 /** Default database ports by engine. */
 const DATABASE_PORTS = { mysql: 3306, pgsql: 5432 } as const;
@@ -67,6 +68,8 @@ export class PembayaranStack extends Construct {
     new AppNamespace(this, 'Namespace', context);
 
     const url = config.laravel.url ?? `https://${config.laravel.host}`;
+    // The call chain out of a job (Laravel -> FastAPI -> WA gateway): each side's budget and the idempotency header.
+    const callVariables = notificationCallVariables(config.notificationCalls);
     this.settings = new LaravelSettings(this, 'LaravelSettings', {
       context,
       tier: config.tier,
@@ -88,6 +91,7 @@ export class PembayaranStack extends Construct {
       waGatewayUrl: config.waGateway.allowFromLaravel ? serviceUrl(context, 'wa-gateway', PORTS.waGateway) : undefined,
       queueRetryAfterSeconds: config.workers.length ? Math.max(...config.workers.map(retryAfterOf)) : undefined,
       horizonPrefix: horizonPrefix(config.appName),
+      notificationCalls: callVariables.laravel,
       extraEnv: config.laravel.env,
       secretStore: config.secrets.store,
       secretRefreshInterval: config.secrets.refreshInterval,
@@ -155,7 +159,7 @@ export class PembayaranStack extends Construct {
       healthPath: fastapi.healthPath,
       timeoutGracefulShutdown: fastapi.timeoutGracefulShutdown,
       logLevel: fastapi.logLevel,
-      env: { WA_GATEWAY_URL: serviceUrl(context, 'wa-gateway', PORTS.waGateway), ...fastapi.env },
+      env: { WA_GATEWAY_URL: serviceUrl(context, 'wa-gateway', PORTS.waGateway), ...callVariables.fastapi, ...fastapi.env },
       secrets: this.secretEnvironment('FastapiSecrets', 'fastapi', fastapi.secretEnv),
       resources: fastapi.resources,
     });
@@ -174,7 +178,7 @@ export class PembayaranStack extends Construct {
       sessionBackup: wa.sessionBackup,
       logLevel: wa.logLevel,
       retry: wa.retry,
-      env: wa.env,
+      env: { ...callVariables.waGateway, ...wa.env },
       secrets: this.secretEnvironment('WaGatewaySecrets', 'wa-gateway', wa.secretEnv),
       resources: wa.resources,
     });

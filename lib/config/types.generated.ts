@@ -53,6 +53,7 @@ export interface EnvironmentConfig {
   migrations: MigrationsConfig;
   fastapi: FastapiConfig;
   waGateway: WaGatewayConfig;
+  notificationCalls: NotificationCallsConfig;
   networkPolicy: NetworkPolicyConfig;
   observability: ObservabilityConfig;
   backup: BackupConfig;
@@ -817,7 +818,7 @@ export interface WaGatewayConfig {
    */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /**
-   * Message-sending retry policy.
+   * Message-sending retry policy (SEND_RETRY_*). Its budget, attempts x attemptTimeoutSeconds plus the delays (backoffSeconds doubling, capped at maxBackoffSeconds), is the first link of the chain in notificationCalls: 3 x 10 + 5 + 10 = 45 s by default.
    */
   retry: {
     /**
@@ -832,10 +833,61 @@ export interface WaGatewayConfig {
      * Retry delay cap.
      */
     maxBackoffSeconds: number;
+    /**
+     * Longest single send attempt, seconds (SEND_ATTEMPT_TIMEOUT_SECONDS). With the attempts and delays it makes the gateway's retry budget, which must fit in FastAPI's wait (notificationCalls.requestTimeoutSeconds - 5).
+     */
+    attemptTimeoutSeconds: number;
   };
   env: EnvMap;
   secretEnv: SecretEnv;
   resources?: Resources;
+}
+/**
+ * Calls out of a queued job (Laravel -> FastAPI -> WA gateway): their time budgets, checked as a chain, and the idempotency key passed along. See docs/operations.md, Calls out of a job.
+ */
+export interface NotificationCallsConfig {
+  /**
+   * Worker pools (workers[].name) whose jobs call FastAPI; each pool's timeout must exceed requestTimeoutSeconds by 5 s or more. Default: every pool.
+   */
+  pools?: string[];
+  /**
+   * How long a job waits for FastAPI (Laravel's HTTP client timeout). FastAPI waits 5 s less for the WA gateway. The chain, checked: gateway retry budget (waGateway.retry) < requestTimeoutSeconds - 5 < requestTimeoutSeconds < the calling pools' timeout - 5 < their retryAfter - 15.
+   */
+  requestTimeoutSeconds: number;
+  /**
+   * The idempotency key of a send, from Laravel through FastAPI to the WA gateway.
+   */
+  idempotency: {
+    /**
+     * HTTP header carrying a send's idempotency key: Laravel sets it on its call to FastAPI (one key per notification, the same on every retry of the job), FastAPI passes it on to the gateway, the gateway sends once per key.
+     */
+    header: string;
+    /**
+     * How long FastAPI and the gateway remember a key; at least every try of a calling job (tries x (retryAfter + backoff)), or a late retry sends again.
+     */
+    ttlSeconds: number;
+  };
+  /**
+   * Names of the variables through which the applications read these settings.
+   */
+  env: {
+    /**
+     * Laravel: requestTimeoutSeconds (config/services.php).
+     */
+    requestTimeout: string;
+    /**
+     * FastAPI: how long it waits for the gateway (requestTimeoutSeconds - 5).
+     */
+    gatewayTimeout: string;
+    /**
+     * Laravel, FastAPI and the gateway: idempotency.header.
+     */
+    idempotencyHeader: string;
+    /**
+     * FastAPI and the gateway: idempotency.ttlSeconds.
+     */
+    idempotencyTtl: string;
+  };
 }
 /**
  * NetworkPolicies: default deny, then these allows.
