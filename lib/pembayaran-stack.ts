@@ -20,10 +20,11 @@ import { QueueWorkerPool } from './laravel/queue-workers';
 import { LaravelReverb, REVERB_COMPONENT, REVERB_SECRET_VARIABLES, REVERB_SERVICE_PORT, REVERB_WEBSOCKET_PATH, reverbSettings } from './laravel/reverb';
 import { retryAfterOf } from './laravel/queue-budgets';
 import { horizonPrefix } from './laravel/process-supervision';
-import { LaravelScheduler } from './laravel/scheduler';
+import { LaravelScheduler, LaravelScheduleWorker } from './laravel/scheduler';
 import { OCTANE_SERVERS } from './laravel/octane-servers';
 import { resolveRemoteRefs, SecretEnvironment } from './core/secret-environment';
 import { WhatsAppGateway } from './notifications/wa-gateway';
+import { notificationCallVariables } from './notifications/call-budgets';
 
 /** Default database ports by engine. */
 const DATABASE_PORTS = { mysql: 3306, pgsql: 5432 } as const;
@@ -45,7 +46,7 @@ export class PembayaranStack extends Construct {
   /** The public edge in front of the web Service (Gateway API or Ingress). */
   public readonly edge: WebEdge;
   public readonly workers: QueueWorkerPool[] = [];
-  public readonly scheduler: LaravelScheduler;
+  public readonly scheduler: LaravelScheduler | LaravelScheduleWorker;
   /** The Reverb websocket server, when `reverb.enabled`. */
   public readonly reverb?: LaravelReverb;
   public readonly migration: DatabaseMigration;
@@ -84,6 +85,8 @@ export class PembayaranStack extends Construct {
     });
 
     const url = config.laravel.url ?? `https://${config.laravel.host}`;
+    // The call chain out of a job (Laravel -> FastAPI -> WA gateway): each side's budget and the idempotency header.
+    const callVariables = notificationCallVariables(config.notificationCalls);
     this.settings = new LaravelSettings(this, 'LaravelSettings', {
       context,
       tier: config.tier,
@@ -110,6 +113,7 @@ export class PembayaranStack extends Construct {
       extraSecretVariables: config.reverb.enabled ? REVERB_SECRET_VARIABLES : [],
       queueRetryAfterSeconds: config.workers.length ? Math.max(...config.workers.map(retryAfterOf)) : undefined,
       horizonPrefix: horizonPrefix(config.appName),
+      notificationCalls: callVariables.laravel,
       extraEnv: config.laravel.env,
       secretStore: config.secrets.store,
       secretRefreshInterval: config.secrets.refreshInterval,
@@ -165,13 +169,16 @@ export class PembayaranStack extends Construct {
 
     config.workers.forEach((pool) => this.addWorkerPool(pool));
 
-    this.scheduler = new LaravelScheduler(this, 'Scheduler', {
-      runtime: this.runtime,
-      schedule: config.scheduler.schedule,
-      startingDeadlineSeconds: config.scheduler.startingDeadlineSeconds,
-      activeDeadlineSeconds: config.scheduler.activeDeadlineSeconds,
-      resources: config.scheduler.resources,
-    });
+    this.scheduler =
+      config.scheduler.mode === 'work'
+        ? new LaravelScheduleWorker(this, 'Scheduler', { runtime: this.runtime, longestTaskSeconds: config.scheduler.longestTaskSeconds, resources: config.scheduler.resources })
+        : new LaravelScheduler(this, 'Scheduler', {
+            runtime: this.runtime,
+            schedule: config.scheduler.schedule,
+            startingDeadlineSeconds: config.scheduler.startingDeadlineSeconds,
+            activeDeadlineSeconds: config.scheduler.activeDeadlineSeconds,
+            resources: config.scheduler.resources,
+          });
 
     this.migration = new DatabaseMigration(this, 'Migration', {
       runtime: this.runtime,
@@ -190,7 +197,7 @@ export class PembayaranStack extends Construct {
       healthPath: fastapi.healthPath,
       timeoutGracefulShutdown: fastapi.timeoutGracefulShutdown,
       logLevel: fastapi.logLevel,
-      env: { WA_GATEWAY_URL: serviceUrl(context, 'wa-gateway', PORTS.waGateway), ...fastapi.env },
+      env: { WA_GATEWAY_URL: serviceUrl(context, 'wa-gateway', PORTS.waGateway), ...callVariables.fastapi, ...fastapi.env },
       secrets: this.secretEnvironment('FastapiSecrets', 'fastapi', fastapi.secretEnv),
       resources: fastapi.resources,
     });
@@ -209,7 +216,7 @@ export class PembayaranStack extends Construct {
       sessionBackup: wa.sessionBackup,
       logLevel: wa.logLevel,
       retry: wa.retry,
-      env: wa.env,
+      env: { ...callVariables.waGateway, ...wa.env },
       secrets: this.secretEnvironment('WaGatewaySecrets', 'wa-gateway', wa.secretEnv),
       resources: wa.resources,
     });

@@ -20,7 +20,7 @@ import { DatabaseMigration } from '../laravel/migration';
 import { NetworkPolicies } from '../network/network-policies';
 import { ContainerSpec } from '../core/pod-security';
 import { QueueWorkerPool } from '../laravel/queue-workers';
-import { LaravelScheduler } from '../laravel/scheduler';
+import { SchedulerWorkload } from '../laravel/scheduler';
 import { SyncWave } from '../core/sync-waves';
 import { eq, re, regexEscape, sel } from './promql';
 import { WhatsAppGateway } from '../notifications/wa-gateway';
@@ -361,8 +361,8 @@ export interface ObservabilityProps {
   readonly redis: { readonly address: string; readonly database: number; readonly prefix: string };
   /** TLS to Redis for the queue exporter. @default - no TLS */
   readonly dataStoreTls?: DataStoreTlsSettings;
-  /** @default - no scheduler alerts */
-  readonly scheduler?: LaravelScheduler;
+  /** The scheduler in either mode. @default - no scheduler alerts */
+  readonly scheduler?: { readonly workload: SchedulerWorkload };
   /** @default - no migration alert */
   readonly migration?: DatabaseMigration;
   /** @default - no notification service alert */
@@ -510,7 +510,7 @@ export class Observability extends Construct {
               : []),
           ],
           queues: this.queueMetrics ? { keys: queueKeys(), database: props.redis.database, exporterContainer: REDIS_EXPORTER_CONTAINER } : undefined,
-          schedulerCronJob: props.scheduler?.cronJobName,
+          scheduler: props.scheduler?.workload,
           migrationJob: props.migration?.jobName,
           backupCronJob: props.backup?.cronJobName,
           restoreCheckCronJob: props.restoreCheck?.cronJobName,
