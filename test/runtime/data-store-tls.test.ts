@@ -17,7 +17,8 @@ describeRuntime('TLS to the database and Redis (production, MariaDB and Redis wi
   let env: LaravelEnvironment;
 
   beforeAll(async () => {
-    env = await startLaravelEnvironment({ environment: 'production', database: true });
+    // The scheduler in cron mode, so one schedule:run completes (work mode connects to Redis the same way).
+    env = await startLaravelEnvironment({ environment: 'production', database: true, change: (doc) => (doc.scheduler = { mode: 'cron' }) });
     const laravel = env.cluster.secret(env.laravelSecret);
     env.cluster.setSecretValues('pembayaran-backup', { DB_USERNAME: laravel.DB_USERNAME, DB_PASSWORD: laravel.DB_PASSWORD });
   });
