@@ -144,7 +144,12 @@ export const HORIZON_MASTER_PROBE_SCRIPT = [
   "$slug = trim(preg_replace('![-\\s]+!', '-', preg_replace('![^-a-z0-9\\s]+!', '', str_replace('_', '-', $host))), '-');",
   'try {',
   '  $redis = new Redis();',
-  "  $redis->connect((string) getenv('REDIS_HOST'), (int) (getenv('REDIS_PORT') ?: 6379), 3.0, null, 0, 3.0);",
+  // redis.tls: the same scheme and CA as Laravel's connection (a plain connect to a TLS-only Redis would fail
+  // and pass the probe without judging the master).
+  "  $tls = getenv('REDIS_SCHEME') === 'tls'; $cafile = (string) getenv('REDIS_SSL_CAFILE');",
+  "  $args = [($tls ? 'tls://' : '').(string) getenv('REDIS_HOST'), (int) (getenv('REDIS_PORT') ?: 6379), 3.0, null, 0, 3.0];",
+  "  if ($tls) $args[] = ['stream' => array_filter(['cafile' => $cafile, 'verify_peer' => true, 'verify_peer_name' => true])];",
+  '  $redis->connect(...$args);',
   "  $user = (string) getenv('REDIS_USERNAME'); $password = (string) getenv('REDIS_PASSWORD');",
   "  if ($password !== '') $redis->auth($user !== '' ? [$user, $password] : $password);",
   "  $redis->select((int) getenv('REDIS_DB'));",
