@@ -4,8 +4,7 @@
  * KEDA ScaledObject (when autoscaled), queue-depth export and alerts, like the configured pools.
  */
 import { App } from 'cdk8s';
-import { PembayaranChart } from '../charts';
-import { EnvironmentConfig, PembayaranStack, QueueWorkerPool } from '../lib';
+import { EnvironmentConfig, PembayaranChart, PembayaranStack, QueueWorkerPool } from 'pembayaran-k8s';
 
 export function withReportsPool(app: App, config: EnvironmentConfig): { stack: PembayaranStack; pool: QueueWorkerPool } {
   const stack = new PembayaranChart(app, config).stack;

@@ -5,8 +5,7 @@
  * patch only what they do not offer.
  */
 import { ApiObject, App, JsonPatch } from 'cdk8s';
-import { PembayaranChart } from '../charts';
-import { EnvironmentConfig, PembayaranStack } from '../lib';
+import { EnvironmentConfig, PembayaranChart, PembayaranStack } from 'pembayaran-k8s';
 
 export const PRIORITY_CLASS = 'payments-critical';
 

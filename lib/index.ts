@@ -39,3 +39,22 @@ export * from './config/semantics';
 export * from './config/legacy-keys';
 export * from './config/types.generated';
 export * from './core/kubernetes-rules';
+
+// Charts and the app of this project's own environments.
+export * from '../charts/pembayaran-chart';
+export * from '../charts/argocd-chart';
+export * from '../charts/index';
+
+// The quality gate, over rendered manifests or a whole App.
+export { Finding, RULES, validateManifests, sortFindings, formatJson, formatTable } from '../tools/validate';
+export * from '../tools/validate/app';
+export { KubeObject, Manifest, manifestPath } from '../tools/k8s/manifests';
+
+// The imported Kubernetes and CRD types, as cdk8s-plus re-exports `k8s`: consumers never import build/imports/.
+export * as k8s from '../imports/k8s';
+export * as argoproj from '../imports/argoproj.io';
+export * as externalSecrets from '../imports/external-secrets.io';
+export * as gatewayApi from '../imports/gateway.networking.k8s.io';
+export * as envoyGateway from '../imports/gateway.envoyproxy.io';
+export * as keda from '../imports/keda.sh';
+export * as monitoring from '../imports/monitoring.coreos.com';

@@ -50,6 +50,8 @@ describe('Argo CD chart', () => {
     const app = applications.find((a) => a.metadata.name === `${config.appName}-${config.name}`);
     expect(app.metadata.namespace).toBe(config.argocd.argocdNamespace);
     expect(app.metadata.finalizers).toEqual([RESOURCES_FINALIZER]);
+    // The path form: an API server warns on a finalizer name without one (and the gate refuses it).
+    expect(RESOURCES_FINALIZER).toBe('resources-finalizer.argocd.argoproj.io/background');
     expect(app.spec).toEqual({
       project: config.argocd.project,
       source: {
