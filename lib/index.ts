@@ -13,6 +13,8 @@ export * from './laravel/request-timeouts';
 export * from './laravel/web-server-config';
 export * from './laravel/laravel-web';
 export * from './laravel/queue-workers';
+export * from './laravel/queue-budgets';
+export * from './laravel/process-supervision';
 export * from './laravel/scheduler';
 export * from './laravel/migration';
 export * from './edge/edge-routes';

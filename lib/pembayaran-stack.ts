@@ -16,6 +16,8 @@ import { NetworkPolicies } from './network/network-policies';
 import { Observability, phpFpmBusyProcessesQuery } from './operations/observability';
 import { PORTS } from './core/defaults';
 import { QueueWorkerPool } from './laravel/queue-workers';
+import { retryAfterOf } from './laravel/queue-budgets';
+import { horizonPrefix } from './laravel/process-supervision';
 import { LaravelScheduler } from './laravel/scheduler';
 import { resolveRemoteRefs, SecretEnvironment } from './core/secret-environment';
 import { WhatsAppGateway } from './notifications/wa-gateway';
@@ -84,6 +86,8 @@ export class PembayaranStack extends Construct {
       objectStorage: config.objectStorage,
       notificationServiceUrl: serviceUrl(context, 'fastapi', PORTS.fastapi),
       waGatewayUrl: config.waGateway.allowFromLaravel ? serviceUrl(context, 'wa-gateway', PORTS.waGateway) : undefined,
+      queueRetryAfterSeconds: config.workers.length ? Math.max(...config.workers.map(retryAfterOf)) : undefined,
+      horizonPrefix: horizonPrefix(config.appName),
       extraEnv: config.laravel.env,
       secretStore: config.secrets.store,
       secretRefreshInterval: config.secrets.refreshInterval,
@@ -339,12 +343,14 @@ export class PembayaranStack extends Construct {
       queues: pool.queues,
       replicas: pool.replicas,
       timeout: pool.timeout,
+      retryAfter: pool.retryAfter,
       tries: pool.tries,
       memory: pool.memory,
       sleep: pool.sleep,
       backoff: pool.backoff,
       maxJobs: pool.maxJobs,
       maxTime: pool.maxTime,
+      horizon: pool.horizon,
       resources: pool.resources,
       autoscaling: pool.autoscaling.enabled
         ? {

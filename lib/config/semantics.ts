@@ -4,8 +4,9 @@ import { scanSecrets } from './secret-scan';
 import { EnvironmentConfig, Image } from './types.generated';
 import { INGRESS_CONTROLLERS } from '../edge/ingress-controller';
 import { requestTimeoutChain } from '../laravel/request-timeouts';
+import { minimumRetryAfter, quantityMiB, retryAfterOf, workerMemoryMiB } from '../laravel/queue-budgets';
 import { indexByDefinition, valuesOf } from './walk';
-import { DEFAULT_RESOURCES } from '../core/defaults';
+import { DEFAULT_RESOURCES, RETRY_AFTER, WORKER_MEMORY_MIB } from '../core/defaults';
 import { NGINX_REQUEST_MEMORY_KIB, nginxMaxActiveRequests, nginxWorkerProcesses } from '../laravel/web-server-config';
 
 /** Ingress annotations that set the edge's backend timeouts (ingress-nginx). */
@@ -85,7 +86,11 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
     if (pool.autoscaling.enabled && pool.autoscaling.maxReplicas < pool.replicas) {
       add(`workers[${i}].autoscaling.maxReplicas`, `is ${pool.autoscaling.maxReplicas}, below replicas (${pool.replicas})`);
     }
+    problems.push(...workerPoolProblems(pool, `workers[${i}]`));
   });
+  for (const name of POOL_VARIABLES) {
+    if (name in config.laravel.env) add(`laravel.env.${name}`, `is set by each worker pool from its workers[] settings (${name === 'REDIS_QUEUE_RETRY_AFTER' ? 'retryAfter' : 'the horizon supervisor'}); remove it and set it there`);
+  }
 
   const web = config.web;
   if (web.autoscaling.enabled && web.autoscaling.maxReplicas < web.replicas) {
@@ -161,6 +166,20 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
     }
   }
 
+  const migrations = config.migrations;
+  if (production && migrations.backoffLimit > 0) {
+    add(
+      'migrations.backoffLimit',
+      `is ${migrations.backoffLimit}; MySQL DDL is not transactional, so a retry re-runs a half-applied migration against a changed schema: set 0 and follow the failed-migration runbook (docs/operations.md)`,
+    );
+  }
+  if (migrations.activeDeadlineSeconds > ISOLATED_LOCK_SECONDS) {
+    add(
+      'migrations.activeDeadlineSeconds',
+      `is ${migrations.activeDeadlineSeconds}; migrate --isolated holds its lock for ${ISOLATED_LOCK_SECONDS} s, so a longer run would let a second migration start beside it: set at most ${ISOLATED_LOCK_SECONDS}`,
+    );
+  }
+
   for (const [path, schedule] of [
     ['scheduler.schedule', config.scheduler.schedule],
     ['backup.schedule', config.backup.schedule],
@@ -168,6 +187,46 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
   ]) {
     const problem = cronProblem(schedule);
     if (problem) add(path, `${showValue(schedule)} is not a valid cron schedule: ${problem}`);
+  }
+  return problems;
+}
+
+/** Seconds Laravel's `--isolated` lock lasts (Command::isolationLockExpiresAt, one hour). */
+export const ISOLATED_LOCK_SECONDS = 3600;
+
+/** Variables each worker pool sets in its pods; laravel.env must not set them for everyone. */
+const POOL_VARIABLES = [
+  'REDIS_QUEUE_RETRY_AFTER',
+  ...['CONNECTION', 'QUEUES', 'BALANCE', 'MIN_PROCESSES', 'MAX_PROCESSES', 'TIMEOUT', 'TRIES', 'MEMORY', 'BACKOFF', 'SLEEP', 'MAX_JOBS', 'MAX_TIME', 'MEMORY_LIMIT'].map((v) => `HORIZON_${v}`),
+];
+
+/** The rules of one worker pool: the mode's own settings, retry_after against the timeout, memory against the limit. */
+export function workerPoolProblems(pool: EnvironmentConfig['workers'][number], path: string): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  const add = (key: string, message: string) => problems.push({ path: `${path}.${key}`, message });
+  if (pool.mode === 'horizon' && !pool.horizon) {
+    add('horizon.maxProcesses', 'is required with mode horizon: how many workers the Horizon supervisor may run (it sizes the pod\'s memory), e.g. horizon: { maxProcesses: 3 }');
+  }
+  if (pool.mode === 'queue-work' && pool.horizon) add('horizon', 'applies to mode horizon only; remove it, or set mode: horizon');
+  if (pool.horizon && pool.horizon.minProcesses > pool.horizon.maxProcesses) {
+    add('horizon.minProcesses', `is ${pool.horizon.minProcesses}, above horizon.maxProcesses (${pool.horizon.maxProcesses})`);
+  }
+  const retryAfter = retryAfterOf(pool);
+  if (retryAfter < minimumRetryAfter(pool.timeout)) {
+    add(
+      'retryAfter',
+      `is ${retryAfter}; Redis hands a job still reserved after retry_after to another worker, so a job running up to the timeout (${pool.timeout} s) would run twice: ` +
+        `retryAfter must exceed timeout by more than ${RETRY_AFTER.marginSeconds} s: set at least ${minimumRetryAfter(pool.timeout)}, or leave it out (timeout + ${RETRY_AFTER.defaultExtraSeconds})`,
+    );
+  }
+  const limit = pool.resources ? quantityMiB(pool.resources.limits.memory) : undefined;
+  const need = workerMemoryMiB(pool);
+  if (limit !== undefined && limit < need.limit) {
+    const what =
+      pool.mode === 'horizon'
+        ? `Horizon runs its master (horizon.masterMemory ${pool.horizon?.masterMemory ?? 64} MB), a supervisor and up to horizon.maxProcesses (${pool.horizon?.maxProcesses ?? 1}) workers of up to memory (${pool.memory} MB) each, ${WORKER_MEMORY_MIB.processOverhead} MiB more per process`
+        : `the worker restarts itself only above memory (${pool.memory} MB) and its process needs ${WORKER_MEMORY_MIB.processOverhead} MiB more`;
+    add('resources.limits.memory', `is ${pool.resources!.limits.memory}; ${what}, so it would be OOM-killed mid-job first: set at least ${Math.ceil(need.limit)}Mi, or lower memory`);
   }
   return problems;
 }

@@ -544,11 +544,11 @@ export interface WorkerPoolConfig {
    */
   name: string;
   /**
-   * `horizon` runs php artisan horizon; `queue-work` runs php artisan queue:work redis.
+   * `queue-work` runs php artisan queue:work redis under a restart loop (a worker that exits for --max-jobs, --max-time or --memory is started again in place, without the kubelet's back-off); `horizon` runs php artisan horizon, its supervisor configured by the HORIZON_* variables the README lists (config/horizon.php must read them).
    */
   mode: 'horizon' | 'queue-work';
   /**
-   * Queues in priority order.
+   * Queues in priority order (queue:work --queue; Horizon HORIZON_QUEUES).
    *
    * @minItems 1
    */
@@ -558,33 +558,58 @@ export interface WorkerPoolConfig {
    */
   replicas: number;
   /**
-   * --timeout: longest job, seconds. The grace period exceeds it.
+   * Longest job, seconds: queue:work --timeout, or the Horizon supervisor's timeout (HORIZON_TIMEOUT). retryAfter must exceed it and the grace period covers it; a job class's own $timeout must not be longer.
    */
   timeout: number;
   /**
-   * --tries.
+   * retry_after of the pool's Redis queue connection, seconds: a job reserved this long is handed to another worker. Set in the pool's pods as REDIS_QUEUE_RETRY_AFTER (Laravel's default config/queue.php reads it), at config:cache time too. Must exceed timeout by more than 15 s, or a long job runs twice. Default: timeout + 30.
+   */
+  retryAfter?: number;
+  /**
+   * Attempts per job (--tries; HORIZON_TRIES).
    */
   tries: number;
   /**
-   * --memory: MB after which a worker restarts.
+   * MB of PHP memory after which a worker restarts itself (--memory; HORIZON_MEMORY, per Horizon worker). The container's memory limit must exceed it (and, for Horizon, cover the master and maxProcesses workers).
    */
   memory: number;
   /**
-   * --sleep when the queue is empty.
+   * Seconds to sleep when the queue is empty (--sleep; HORIZON_SLEEP).
    */
   sleep: number;
   /**
-   * --backoff seconds between tries.
+   * Seconds between tries (--backoff; HORIZON_BACKOFF).
    */
   backoff: number;
   /**
-   * --max-jobs before a worker restarts (0: unlimited).
+   * Jobs before a worker restarts (--max-jobs; HORIZON_MAX_JOBS; 0: unlimited). The worker is started again in place, not by the kubelet.
    */
   maxJobs: number;
   /**
-   * --max-time seconds before a worker restarts (0: unlimited).
+   * Seconds before a worker restarts (--max-time; HORIZON_MAX_TIME; 0: unlimited). The worker is started again in place, not by the kubelet.
    */
   maxTime: number;
+  /**
+   * The Horizon supervisor of the pool: required with mode horizon, refused with queue-work. Horizon reads queues, timeout, tries, memory, backoff, sleep, maxJobs and maxTime from the HORIZON_* variables too.
+   */
+  horizon?: {
+    /**
+     * Most worker processes the supervisor runs (HORIZON_MAX_PROCESSES); sizes the default memory request and limit.
+     */
+    maxProcesses: number;
+    /**
+     * Fewest worker processes (HORIZON_MIN_PROCESSES).
+     */
+    minProcesses: number;
+    /**
+     * Process balancing across the queues (HORIZON_BALANCE; false: none).
+     */
+    balance: 'auto' | 'simple' | 'false';
+    /**
+     * MB after which the Horizon master restarts itself (horizon.memory_limit, HORIZON_MEMORY_LIMIT).
+     */
+    masterMemory: number;
+  };
   resources?: Resources;
   /**
    * KEDA autoscaling.
@@ -635,11 +660,11 @@ export interface SchedulerConfig {
  */
 export interface MigrationsConfig {
   /**
-   * Longest migration run.
+   * Longest migration run, seconds; at most 3600, the expiry of the --isolated lock (a longer run would let a second migrate start). Size it for the longest ALTER TABLE of a release.
    */
   activeDeadlineSeconds: number;
   /**
-   * Retries of a failed migration.
+   * Retries of a failed migration. 0: MySQL DDL is not transactional, so a retry re-runs a half-applied migration against a changed schema; production refuses more. See docs/operations.md, Failed migration.
    */
   backoffLimit: number;
   resources?: Resources;

@@ -66,6 +66,20 @@ export const PHP_FPM_HEALTH_POOL = { children: 2, requestTimeoutSeconds: 10, max
 /** Seconds added to the longest in-flight work when computing a grace period. */
 export const SHUTDOWN_MARGIN_SECONDS = 15;
 
+/**
+ * A queue connection's retry_after must exceed the longest job by more than `marginSeconds` (Laravel: "several
+ * seconds"), or Redis hands a job that is still running to a second worker; a pool's default adds `defaultExtraSeconds`.
+ */
+export const RETRY_AFTER = { marginSeconds: 15, defaultExtraSeconds: 30 } as const;
+
+/**
+ * Memory of the PHP processes of a worker pod, MiB. `--memory` (and Horizon's memory options) count PHP's own
+ * heap (memory_get_usage(true)); a process needs `processOverhead` more (the binary's data, extensions, the
+ * allocations outside the Zend heap). A Horizon pod runs its master (restarting itself above
+ * horizon.memory_limit), one supervisor process and up to maxProcesses workers.
+ */
+export const WORKER_MEMORY_MIB = { processOverhead: 32, horizonSupervisor: 64 } as const;
+
 /** Scheduler and job bookkeeping. */
 export const JOB_HISTORY = { successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 5 } as const;
 

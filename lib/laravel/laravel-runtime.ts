@@ -34,6 +34,10 @@ export const ARTISAN_CACHE_COMMANDS = ['config:cache', 'route:cache', 'view:cach
 export interface LaravelPodOptions {
   /** Also copy public/ for nginx and create the public/storage link in it. @default false */
   readonly publicAssets?: boolean;
+  /** Variables of this workload on top of the settings; the config cache is built with them. @default none */
+  readonly env?: EnvVar[];
+  /** The artisan caches to build. @default ARTISAN_CACHE_COMMANDS */
+  readonly caches?: readonly string[];
 }
 
 /**
@@ -76,7 +80,7 @@ export class LaravelRuntime {
     const steps = [
       'set -eu',
       `mkdir -p ${STORAGE_DIRECTORIES.map((d) => `storage/${d}`).join(' ')}`,
-      ...ARTISAN_CACHE_COMMANDS.map((c) => `php artisan ${c}`),
+      ...(options.caches ?? ARTISAN_CACHE_COMMANDS).map((c) => `php artisan ${c}`),
     ];
     if (options.publicAssets) {
       steps.push(
@@ -88,6 +92,7 @@ export class LaravelRuntime {
     return this.container('prepare', {
       command: ['/bin/sh', '-c', steps.join('\n')],
       resources,
+      env: options.env,
       extraMounts: options.publicAssets ? [{ name: LARAVEL_VOLUMES.publicAssets, mountPath: '/shared-public' }] : [],
     });
   }

@@ -52,6 +52,13 @@ export interface LaravelSettingsProps {
   readonly notificationServiceUrl?: string;
   /** Base URL of the WA gateway, only when Laravel may call it directly. */
   readonly waGatewayUrl?: string;
+  /**
+   * retry_after of the Redis queue connection for processes that use the shared settings (the longest of
+   * the pools'; each pool's pods set their own). @default - Laravel's (90)
+   */
+  readonly queueRetryAfterSeconds?: number;
+  /** Horizon's Redis key prefix (HORIZON_PREFIX), shared by the dashboard and every master. @default - not set */
+  readonly horizonPrefix?: string;
   /** Extra non-secret variables; they win over the generated ones. */
   readonly extraEnv: Readonly<Record<string, string>>;
   readonly secretStore: SecretStoreRef;
@@ -162,6 +169,8 @@ function laravelEnvironment(props: LaravelSettingsProps): Record<string, string>
     CORS_ALLOWED_ORIGINS: (props.corsAllowedOrigins.length ? props.corsAllowedOrigins : [props.url]).join(','),
     ...(props.notificationServiceUrl ? { NOTIFICATION_SERVICE_URL: props.notificationServiceUrl } : {}),
     ...(props.waGatewayUrl ? { WA_GATEWAY_URL: props.waGatewayUrl } : {}),
+    ...(props.queueRetryAfterSeconds !== undefined ? { REDIS_QUEUE_RETRY_AFTER: String(props.queueRetryAfterSeconds) } : {}),
+    ...(props.horizonPrefix !== undefined ? { HORIZON_PREFIX: props.horizonPrefix } : {}),
     ...LARAVEL_CACHE_VARIABLES,
   };
 }

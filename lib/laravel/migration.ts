@@ -18,7 +18,9 @@ export const MIGRATION_HOOK_ANNOTATIONS = {
 
 export interface DatabaseMigrationProps {
   readonly runtime: LaravelRuntime;
+  /** Longest run; at most the one hour of the --isolated lock. */
   readonly activeDeadlineSeconds: number;
+  /** Retries of a failed run; 0 in production (a retry re-runs a half-applied MySQL migration). */
   readonly backoffLimit: number;
   /** @default DEFAULT_RESOURCES.migration */
   readonly resources?: Resources;
@@ -27,7 +29,8 @@ export interface DatabaseMigrationProps {
 /**
  * `php artisan migrate --force` once per sync of a release, as an Argo CD Sync hook in the wave after the
  * settings and secrets and before the workloads: new pods roll out only against a migrated schema.
- * `--isolated` takes a cache lock, so two runs never migrate at once.
+ * `--isolated` takes a cache lock (one hour), so two runs never migrate at once; the deadline stays within
+ * it. Never retried by default: MySQL DDL is not transactional, a retry would re-run a half-applied migration.
  * @see https://argo-cd.readthedocs.io/en/stable/user-guide/resource_hooks/
  */
 export class DatabaseMigration extends Construct {

@@ -2,22 +2,46 @@ import { Construct } from 'constructs';
 import { KubeDeployment, Probe } from '../../imports/k8s';
 import { ScaledObject, ScaledObjectSpecTriggersAuthenticationRefKind, TriggerAuthentication } from '../../imports/keda.sh';
 import { Resources } from '../config/types.generated';
-import { DEFAULT_RESOURCES, SHUTDOWN_MARGIN_SECONDS } from '../core/defaults';
+import { DEFAULT_RESOURCES } from '../core/defaults';
+import { envVarsOf } from '../core/containers';
 import { LaravelRuntime } from './laravel-runtime';
 import { SyncWave } from '../core/sync-waves';
 import { WorkloadPod } from '../core/workload-pod';
+import {
+  HORIZON_PRE_STOP,
+  horizonMasterProbe,
+  QUEUE_WORKER_LOOP,
+  supervisedCommand,
+  supervisedProcessProbe,
+  SUPERVISION_FILES,
+} from './process-supervision';
+import { defaultWorkerResources, minimumRetryAfter, retryAfterOf, workerGracePeriodSeconds } from './queue-budgets';
+
+/** The Horizon supervisor of a pool (one per pod), rendered into the HORIZON_* variables. */
+export interface HorizonSupervisorProps {
+  /** Most worker processes (HORIZON_MAX_PROCESSES). */
+  readonly maxProcesses: number;
+  /** Fewest worker processes (HORIZON_MIN_PROCESSES). @default 1 */
+  readonly minProcesses?: number;
+  /** Balancing across the queues (HORIZON_BALANCE). @default 'auto' */
+  readonly balance?: 'auto' | 'simple' | 'false';
+  /** MB after which the master restarts itself (horizon.memory_limit, HORIZON_MEMORY_LIMIT). @default 64 */
+  readonly masterMemory?: number;
+}
 
 export interface QueueWorkerPoolProps {
   readonly runtime: LaravelRuntime;
   /** Pool name: Deployment `<app>-worker-<name>`. */
   readonly name: string;
-  /** `horizon` runs `php artisan horizon`; `queue-work` runs `php artisan queue:work redis`. */
+  /** `horizon` runs `php artisan horizon`; `queue-work` runs `php artisan queue:work redis` under a restart loop. */
   readonly mode: 'horizon' | 'queue-work';
   /** Queues in priority order. */
   readonly queues: readonly string[];
   readonly replicas: number;
-  /** Longest job in seconds; the grace period exceeds it so a running job finishes on SIGTERM. */
+  /** Longest job in seconds (queue:work --timeout, or the Horizon supervisor's timeout); the grace period covers it. */
   readonly timeout: number;
+  /** retry_after of the pool's queue connection (REDIS_QUEUE_RETRY_AFTER). @default timeout + RETRY_AFTER.defaultExtraSeconds */
+  readonly retryAfter?: number;
   readonly tries: number;
   /** MB after which the worker restarts itself. */
   readonly memory: number;
@@ -25,7 +49,9 @@ export interface QueueWorkerPoolProps {
   readonly backoff: number;
   readonly maxJobs: number;
   readonly maxTime: number;
-  /** @default DEFAULT_RESOURCES.worker */
+  /** Required in horizon mode, refused in queue-work mode. @default - none */
+  readonly horizon?: HorizonSupervisorProps;
+  /** @default defaultWorkerResources(props): the worker default, raised to cover the memory the pool needs */
   readonly resources?: Resources;
   /** KEDA scaling on the Redis list length; when off the replica count is fixed. */
   readonly autoscaling?: {
@@ -42,10 +68,13 @@ export interface QueueWorkerPoolProps {
 }
 
 /**
- * One Horizon-style pool of queue workers. SIGTERM lets the running job finish: Laravel's worker stops
- * after the current job, and the grace period exceeds the job timeout. A job that hangs past `--timeout`
- * is killed by the worker's own alarm, which ends the container so Kubernetes restarts it.
- * @see https://laravel.com/docs/12.x/queues#running-the-queue-worker
+ * One pool of queue workers, `queue:work` or Horizon. No job runs twice: the pool's retry_after
+ * (REDIS_QUEUE_RETRY_AFTER, in the worker and in the init container that caches the config) exceeds its
+ * timeout. None is killed mid-flight: the stop signal reaches the worker as SIGTERM (queue:work through its
+ * restart loop, Horizon's master through a preStop hook, as Horizon ignores the image's SIGQUIT) and the
+ * grace period covers the timeout. A job that hangs past the timeout is killed by the worker's own alarm.
+ * No readiness probe: no Service selects worker pods.
+ * @see https://laravel.com/docs/12.x/queues#job-expirations-and-timeouts
  * @see https://laravel.com/docs/12.x/horizon#deploying-horizon
  */
 export class QueueWorkerPool extends Construct {
@@ -53,6 +82,8 @@ export class QueueWorkerPool extends Construct {
   public readonly deploymentName: string;
   public readonly component: string;
   public readonly terminationGracePeriodSeconds: number;
+  /** retry_after of the pool's queue connection. */
+  public readonly retryAfter: number;
   /** Queues in priority order (the Redis lists are `<prefix>queues:<queue>`). */
   public readonly queues: readonly string[];
 
@@ -60,25 +91,34 @@ export class QueueWorkerPool extends Construct {
     super(scope, id);
     const { runtime } = props;
     const context = runtime.context;
+    if (props.mode === 'horizon' && !props.horizon) throw new Error(`worker pool ${props.name} runs Horizon but has no horizon.maxProcesses: set how many workers its supervisor may run`);
+    if (props.mode === 'queue-work' && props.horizon) throw new Error(`worker pool ${props.name} runs queue:work; horizon settings apply to mode horizon only`);
+    this.retryAfter = retryAfterOf(props);
+    if (this.retryAfter < minimumRetryAfter(props.timeout)) {
+      throw new Error(`worker pool ${props.name}: retryAfter ${this.retryAfter} does not exceed timeout ${props.timeout} by more than the margin; a job would run twice: set at least ${minimumRetryAfter(props.timeout)}`);
+    }
     this.component = `worker-${props.name}`;
     this.queues = [...props.queues];
     this.deploymentName = context.name(this.component);
-    this.terminationGracePeriodSeconds = props.timeout + SHUTDOWN_MARGIN_SECONDS;
-    const resources = props.resources ?? DEFAULT_RESOURCES.worker;
+    this.terminationGracePeriodSeconds = workerGracePeriodSeconds(props.timeout);
+    const resources = props.resources ?? defaultWorkerResources(props);
 
+    // The init container caches the config: the pool's values must be there too, env() is not read afterwards.
+    const env = envVarsOf(workerEnvironment(props, this.retryAfter));
     const health = workerHealthProbe(props.mode);
     const worker = runtime.container('worker', {
       command: workerCommand(props),
       resources,
+      env,
       startupProbe: { ...health, periodSeconds: 5, timeoutSeconds: 10, failureThreshold: 24 },
-      readinessProbe: { ...health, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 },
       livenessProbe: { ...health, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
+      ...(props.mode === 'horizon' ? { lifecycle: { preStop: { exec: { command: HORIZON_PRE_STOP } } } } : {}),
     });
 
     this.pod = new WorkloadPod(this, 'Pod', {
       context,
       component: this.component,
-      initContainers: [runtime.prepareContainer(DEFAULT_RESOURCES.init)],
+      initContainers: [runtime.prepareContainer(DEFAULT_RESOURCES.init, { env })],
       containers: [worker],
       volumes: runtime.volumes(),
       annotations: runtime.podAnnotations(),
@@ -130,8 +170,10 @@ export class QueueWorkerPool extends Construct {
   }
 }
 
-/** The worker's command line. */
-export function workerCommand(props: Pick<QueueWorkerPoolProps, 'mode' | 'queues' | 'timeout' | 'tries' | 'memory' | 'sleep' | 'backoff' | 'maxJobs' | 'maxTime'>): string[] {
+type WorkerSettings = Pick<QueueWorkerPoolProps, 'mode' | 'queues' | 'timeout' | 'tries' | 'memory' | 'sleep' | 'backoff' | 'maxJobs' | 'maxTime' | 'horizon'>;
+
+/** The artisan command of a pool: `horizon`, or `queue:work` with the pool's options. */
+export function workerArtisanCommand(props: WorkerSettings): string[] {
   if (props.mode === 'horizon') return ['php', 'artisan', 'horizon'];
   return [
     'php',
@@ -149,13 +191,43 @@ export function workerCommand(props: Pick<QueueWorkerPoolProps, 'mode' | 'queues
   ];
 }
 
-/**
- * Horizon reports on itself (`horizon:status` fails when the master is not running). A `queue:work`
- * process has no status command; the probe fails when PID 1 is stopped, a zombie or stuck in
- * uninterruptible sleep, and a job that runs past --timeout is killed by the worker itself.
- */
-export function workerHealthProbe(mode: 'horizon' | 'queue-work'): Probe {
-  if (mode === 'horizon') return { exec: { command: ['php', 'artisan', 'horizon:status'] } };
-  return { exec: { command: ['/bin/sh', '-c', "grep -Eq '^State:[[:space:]]+[RS]' /proc/1/status"] } };
+/** The container command: Horizon as PID 1 (its master supervises its workers), queue:work under its restart loop. */
+export function workerCommand(props: WorkerSettings): string[] {
+  const artisan = workerArtisanCommand(props);
+  return props.mode === 'horizon' ? artisan : supervisedCommand(QUEUE_WORKER_LOOP, 'queue-worker', artisan);
 }
 
+/**
+ * The variables a pool's pods set on top of the ConfigMap: retry_after of its queue connection and, for
+ * Horizon, its supervisor as the app's config/horizon.php reads it (README: What the application images must provide).
+ */
+export function workerEnvironment(props: WorkerSettings, retryAfter: number): Record<string, string> {
+  const env: Record<string, string> = { REDIS_QUEUE_RETRY_AFTER: String(retryAfter) };
+  if (props.mode !== 'horizon' || !props.horizon) return env;
+  const h = props.horizon;
+  return {
+    ...env,
+    HORIZON_CONNECTION: 'redis',
+    HORIZON_QUEUES: props.queues.join(','),
+    HORIZON_BALANCE: h.balance ?? 'auto',
+    HORIZON_MIN_PROCESSES: String(h.minProcesses ?? 1),
+    HORIZON_MAX_PROCESSES: String(h.maxProcesses),
+    HORIZON_TIMEOUT: String(props.timeout),
+    HORIZON_TRIES: String(props.tries),
+    HORIZON_MEMORY: String(props.memory),
+    HORIZON_BACKOFF: String(props.backoff),
+    HORIZON_SLEEP: String(props.sleep),
+    HORIZON_MAX_JOBS: String(props.maxJobs),
+    HORIZON_MAX_TIME: String(props.maxTime),
+    HORIZON_MEMORY_LIMIT: String(h.masterMemory ?? 64),
+  };
+}
+
+/**
+ * Liveness (and startup) of a pool's worker, judged on this pod alone and without booting the framework:
+ * Horizon's own master must be writing its heartbeat to Redis; the `queue:work` process the loop runs must
+ * not be stopped, a zombie or stuck in uninterruptible sleep (a job past --timeout is killed by the worker).
+ */
+export function workerHealthProbe(mode: 'horizon' | 'queue-work'): Probe {
+  return mode === 'horizon' ? horizonMasterProbe() : supervisedProcessProbe(SUPERVISION_FILES.queueWorker);
+}

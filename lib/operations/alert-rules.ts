@@ -379,7 +379,8 @@ export function alertDefinitions(context: AppContext, targets: AlertTargets, t: 
       severity: 'critical',
       summary: 'The database migration Job failed',
       description: `Job ${targets.migrationJob} (php artisan migrate --force) failed; the Argo CD sync stops before new pods roll out.`,
-      runbook: 'kubectl logs job/<app>-migrate; fix the migration or the database access, then re-sync in Argo CD (the hook Job is recreated). Never edit the schema by hand without a migration.',
+      runbook:
+        'kubectl logs job/<app>-migrate names the failing statement; on MySQL the statements before it are applied (DDL is not transactional): compare the schema, then fix with a new image and re-sync (the hook Job is recreated). Never re-sync the same image to retry. docs/operations.md, Failed migration runbook.',
       threshold: 'fixed: Job condition Failed',
     });
   }

@@ -22,7 +22,7 @@ export const INTERNAL_PORTS: readonly number[] = [8001, 3001];
 
 export const PRODUCTION_POLICY_RULES = {
   'policy/probes':
-    'long-running containers (main containers of Deployment, StatefulSet, DaemonSet, ReplicaSet; not init containers, Jobs or CronJobs) need readiness and liveness probes so traffic only reaches ready pods and hung ones are restarted',
+    'long-running containers (main containers of Deployment, StatefulSet, DaemonSet, ReplicaSet; not init containers, Jobs or CronJobs) need a liveness probe so hung ones are restarted, and a readiness probe when a Service selects their pods, so traffic only reaches ready pods',
   'policy/resources':
     'every container, init containers included, needs CPU and memory requests (scheduling) and a memory limit (a leak must not take the node down)',
   'policy/image-pinned': 'images must be pinned by a tag other than latest, or by digest, so a rollout is reproducible and reviewable',
@@ -119,8 +119,11 @@ function checkSet(set: readonly Manifest[], issues: PolicyIssue[]): void {
   const networkPolicies = set.filter((m) => is(m.object, 'networking.k8s.io/v1', 'NetworkPolicy'));
   const saUsers = new Map<string, Workload[]>();
   const claimUsers = new Map<string, Workload[]>();
+  const services = set.filter((m) => is(m.object, 'v1', 'Service'));
   for (const w of workloads) {
-    checkContainers(w, add);
+    const labels = w.template.metadata.labels ?? {};
+    const served = services.some((s) => nsOf(s.object) === w.namespace && isObject(s.object.spec?.selector) && Object.keys(s.object.spec.selector).length > 0 && safeMatch({ matchLabels: s.object.spec.selector }, labels));
+    checkContainers(w, served, add);
     // --- service account
     const spec = w.template.spec;
     const specPath = joinPath(w.template.path, 'spec');
@@ -143,7 +146,6 @@ function checkSet(set: readonly Manifest[], issues: PolicyIssue[]): void {
       }
     }
     // --- network policy coverage
-    const labels = w.template.metadata.labels ?? {};
     const covered = networkPolicies.some((np) => nsOf(np.object) === w.namespace && safeMatch(np.object.spec?.podSelector, labels));
     if (!covered) {
       add(w.manifest, 'policy/network-policy-coverage', `pod template (labels ${JSON.stringify(labels)}) is not selected by any NetworkPolicy in ${showNs(w.namespace)}`);
@@ -225,12 +227,13 @@ function checkLabels(manifest: Manifest, add: Add): void {
   }
 }
 
-function checkContainers(w: Workload, add: Add): void {
+/** `served`: a Service selects the workload's pods, so readiness decides who gets traffic. */
+function checkContainers(w: Workload, served: boolean, add: Add): void {
   const probed = LONG_RUNNING_KINDS.has(w.object.kind);
   for (const c of containersOf(w.template)) {
     const ctr = c.container;
     if (probed && c.list === 'containers') {
-      const missing = ['readinessProbe', 'livenessProbe'].filter((p) => !ctr[p]);
+      const missing = [...(served ? ['readinessProbe'] : []), 'livenessProbe'].filter((p) => !ctr[p]);
       if (missing.length) add(w.manifest, 'policy/probes', `${c.label}: missing ${missing.join(' and ')}`);
     }
     if (c.list !== 'ephemeralContainers') {

@@ -1,4 +1,4 @@
-import { DEFAULT_RESOURCES, JOB_HISTORY, PHP_FPM_HEALTH_POOL, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from '../../../lib/core/defaults';
+import { DEFAULT_RESOURCES, JOB_HISTORY, PHP_FPM_HEALTH_POOL, PORTS, PROBES, RETRY_AFTER, SHUTDOWN_MARGIN_SECONDS, WORKER_MEMORY_MIB } from '../../../lib/core/defaults';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../../lib/core/pod-security';
 import { SyncWave } from '../../../lib/core/sync-waves';
 
@@ -28,6 +28,13 @@ describe('defaults', () => {
     expect(PROBES.liveness).toEqual({ periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 });
     expect(PROBES.readiness).toEqual({ periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3, successThreshold: 1 });
     expect(PROBES.startup).toEqual({ periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 60 });
+  });
+  test('retry_after: more than 15 s above the job timeout, 30 s by default', () => {
+    expect(RETRY_AFTER).toEqual({ marginSeconds: 15, defaultExtraSeconds: 30 });
+    expect(RETRY_AFTER.defaultExtraSeconds).toBeGreaterThan(RETRY_AFTER.marginSeconds);
+  });
+  test('worker process memory: 32 MiB beyond the PHP heap per process, 64 MiB for a Horizon supervisor', () => {
+    expect(WORKER_MEMORY_MIB).toEqual({ processOverhead: 32, horizonSupervisor: 64 });
   });
   test('shutdown margin and job history', () => {
     expect(SHUTDOWN_MARGIN_SECONDS).toBe(15);

@@ -8,24 +8,13 @@ describe.each(SHIPPED_ENVIRONMENTS)('Laravel workloads of %s', (env) => {
   const config = shippedConfig(env);
   const objects = shippedObjects(env);
 
-  test('each worker pool runs queue:work or horizon with its settings, and SIGTERM lets the running job finish', () => {
+  test('each worker pool runs queue:work or horizon with the app settings (details: queue-workers.test.ts)', () => {
     for (const pool of config.workers) {
       const deployment = find(objects, 'Deployment', `pembayaran-worker-${pool.name}`);
       const spec = podSpecOf(deployment);
       const worker = container(spec, 'worker');
-      if (pool.mode === 'horizon') {
-        expect(worker.command).toEqual(['php', 'artisan', 'horizon']);
-        expect(worker.livenessProbe.exec.command).toEqual(['php', 'artisan', 'horizon:status']);
-      } else {
-        expect(worker.command).toEqual([
-          'php', 'artisan', 'queue:work', 'redis', `--queue=${pool.queues.join(',')}`, `--timeout=${pool.timeout}`,
-          `--tries=${pool.tries}`, `--memory=${pool.memory}`, `--sleep=${pool.sleep}`, `--backoff=${pool.backoff}`,
-          `--max-jobs=${pool.maxJobs}`, `--max-time=${pool.maxTime}`,
-        ]);
-        expect(worker.livenessProbe.exec.command.join(' ')).toContain('/proc/1/status');
-      }
+      expect(worker.command).toEqual(expect.arrayContaining(pool.mode === 'horizon' ? ['php', 'artisan', 'horizon'] : ['php', 'artisan', 'queue:work', 'redis']));
       expect(spec.terminationGracePeriodSeconds).toBeGreaterThan(pool.timeout);
-      expect(worker.readinessProbe).toBeDefined();
       expect(container(spec, 'prepare').command[2]).toContain('php artisan config:cache');
       if (pool.autoscaling.enabled) expect(deployment.spec.replicas).toBeUndefined();
       else expect(deployment.spec.replicas).toBe(pool.replicas);
@@ -55,6 +44,10 @@ describe.each(SHIPPED_ENVIRONMENTS)('Laravel workloads of %s', (env) => {
     expect(job.metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
     expect(job.metadata.annotations['argocd.argoproj.io/hook-delete-policy']).toBe('BeforeHookCreation');
     expect(container(podSpecOf(job), 'migrate').command).toEqual(['php', 'artisan', 'migrate', '--force', '--isolated', '--no-interaction']);
+    // A half-applied MySQL migration is never re-run, and the run ends before the --isolated lock expires.
+    expect(job.spec.backoffLimit).toBe(0);
+    expect(job.spec.activeDeadlineSeconds).toBe(3600);
+    expect(podSpecOf(job).restartPolicy).toBe('Never');
     expect(wave(job)).toBeGreaterThan(wave(find(objects, 'ExternalSecret', 'pembayaran-laravel')));
     expect(wave(job)).toBeGreaterThan(wave(find(objects, 'ConfigMap', 'pembayaran-laravel')));
     for (const o of objects.filter((o) => ['Deployment', 'CronJob'].includes(o.kind))) expect(wave(job)).toBeLessThan(wave(o));
