@@ -40,6 +40,7 @@ export * from './config/load';
 export * from './config/semantics';
 export * from './config/legacy-keys';
 export * from './config/types.generated';
+export * from './config/input.generated';
 export * from './core/kubernetes-rules';
 
 // Charts and the app of this project's own environments.

@@ -7,6 +7,7 @@ import {
   KubePodDisruptionBudget,
   MetricSpecV2,
   Probe,
+  KubeService,
 } from '../../imports/k8s';
 import { ScaledObject } from '../../imports/keda.sh';
 import { checksumOf } from '../core/checksum';
@@ -19,7 +20,7 @@ import { ContainerSpec } from '../core/pod-security';
 import { SyncWave } from '../core/sync-waves';
 import { RequestTimeoutChain, requestTimeoutChain } from './request-timeouts';
 import { NGINX_PID_FILE, nginxMaxActiveRequests, nginxWorkerProcesses, PHP_FPM_POOL_FILE, PhpFpmPoolProps, phpFpmPingCommand, renderNginxConfig, renderPhpFpmPool } from './web-server-config';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 
 export const WEB_COMPONENT = 'web';
 
@@ -63,6 +64,8 @@ export interface LaravelWebProps {
   readonly trustedProxies: string;
   /** Host header of the readiness probe: the host APP_URL names, so Laravel's host checks pass. */
   readonly readinessHost: string;
+  /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -78,6 +81,15 @@ export interface LaravelWebProps {
  */
 export class LaravelWeb extends Construct {
   public readonly pod: WorkloadPod;
+  /** The web Deployment (php-fpm and nginx). */
+  public readonly deployment: KubeDeployment;
+  /** The ClusterIP Service the edge routes to. */
+  public readonly serviceObject: KubeService;
+  /** nginx and php-fpm configuration. */
+  public readonly serverConfig: KubeConfigMap;
+  /** The autoscaler: a HorizontalPodAutoscaler, or a KEDA ScaledObject with the php-fpm trigger; none when autoscaling is off. */
+  public readonly autoscaler?: KubeHorizontalPodAutoscalerV2 | ScaledObject;
+  public readonly disruptionBudget: KubePodDisruptionBudget;
   public readonly deploymentName: string;
   public readonly serviceName: string;
   /** The ClusterIP Service of the web pods, for the edge to route to. */
@@ -112,7 +124,7 @@ export class LaravelWeb extends Construct {
       }),
       [PHP_FPM_POOL_FILE]: renderPhpFpmPool({ ...props.phpFpm, terminateTimeoutSeconds: timeouts.phpFpm, maxExecutionSeconds: timeouts.application }),
     };
-    new KubeConfigMap(this, 'ServerConfig', {
+    this.serverConfig = new KubeConfigMap(this, 'ServerConfig', {
       metadata: context.metadata(serverConfigName, WEB_COMPONENT, { wave: SyncWave.FOUNDATION }),
       data: serverConfig,
     });
@@ -168,6 +180,8 @@ export class LaravelWeb extends Construct {
     };
 
     this.pod = new WorkloadPod(this, 'Pod', {
+      placement: props.placement,
+      sharedEnv: props.runtime,
       context,
       component: WEB_COMPONENT,
       initContainers: [runtime.prepareContainer(props.resources.init ?? DEFAULT_RESOURCES.init, { publicAssets: true })],
@@ -194,7 +208,7 @@ export class LaravelWeb extends Construct {
       },
     });
 
-    new KubeDeployment(this, 'Deployment', {
+    this.deployment = new KubeDeployment(this, 'Deployment', {
       metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         // With an autoscaler the replica count is its business; writing it here would fight it on every sync.
@@ -208,14 +222,13 @@ export class LaravelWeb extends Construct {
       },
     });
 
-    clusterIpService(this, context, WEB_COMPONENT, WEB_SERVICE_PORT);
+    this.serviceObject = clusterIpService(this, context, WEB_COMPONENT, WEB_SERVICE_PORT);
 
     if (props.autoscaling.enabled) {
-      if (props.autoscaling.phpFpm) this.addScaledObject(props, props.autoscaling.phpFpm);
-      else this.addAutoscaler(props);
+      this.autoscaler = props.autoscaling.phpFpm ? this.addScaledObject(props, props.autoscaling.phpFpm) : this.addAutoscaler(props);
     }
 
-    new KubePodDisruptionBudget(this, 'DisruptionBudget', {
+    this.disruptionBudget = new KubePodDisruptionBudget(this, 'DisruptionBudget', {
       metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS }),
       spec: {
         maxUnavailable: IntOrString.fromNumber(props.maxUnavailable),
@@ -226,7 +239,7 @@ export class LaravelWeb extends Construct {
     });
   }
 
-  private addAutoscaler(props: LaravelWebProps): void {
+  private addAutoscaler(props: LaravelWebProps): KubeHorizontalPodAutoscalerV2 {
     const context = props.runtime.context;
     const metrics: MetricSpecV2[] = [
       { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: props.autoscaling.targetCpuUtilization } } },
@@ -237,7 +250,7 @@ export class LaravelWeb extends Construct {
         resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: props.autoscaling.targetMemoryUtilization } },
       });
     }
-    new KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+    return new KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
       metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS }),
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deploymentName },
@@ -255,10 +268,10 @@ export class LaravelWeb extends Construct {
    * other triggers but never down on a blind one.
    * @see https://keda.sh/docs/latest/scalers/prometheus/
    */
-  private addScaledObject(props: LaravelWebProps, phpFpm: NonNullable<LaravelWebProps['autoscaling']['phpFpm']>): void {
+  private addScaledObject(props: LaravelWebProps, phpFpm: NonNullable<LaravelWebProps['autoscaling']['phpFpm']>): ScaledObject {
     const context = props.runtime.context;
     const busyPerPod = (props.phpFpm.maxChildren * phpFpm.targetUtilization) / 100;
-    new ScaledObject(this, 'Autoscaler', {
+    return new ScaledObject(this, 'Autoscaler', {
       metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS }),
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deploymentName },

@@ -6,7 +6,7 @@ import { DEFAULT_RESOURCES } from '../core/defaults';
 import { envVarsOf } from '../core/containers';
 import { LaravelRuntime } from './laravel-runtime';
 import { SyncWave } from '../core/sync-waves';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 import {
   HORIZON_PRE_STOP,
   horizonMasterProbe,
@@ -65,6 +65,8 @@ export interface QueueWorkerPoolProps {
     /** Laravel's Redis key prefix: queue lists are `<prefix>queues:<queue>`. */
     readonly redisPrefix: string;
   };
+  /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -79,6 +81,10 @@ export interface QueueWorkerPoolProps {
  */
 export class QueueWorkerPool extends Construct {
   public readonly pod: WorkloadPod;
+  /** The pool's Deployment. */
+  public readonly deployment: KubeDeployment;
+  /** KEDA's scaler of the pool on the queue length, when autoscaling. */
+  public readonly scaledObject?: ScaledObject;
   public readonly deploymentName: string;
   public readonly component: string;
   public readonly terminationGracePeriodSeconds: number;
@@ -116,6 +122,8 @@ export class QueueWorkerPool extends Construct {
     });
 
     this.pod = new WorkloadPod(this, 'Pod', {
+      placement: props.placement,
+      sharedEnv: props.runtime,
       context,
       component: this.component,
       initContainers: [runtime.prepareContainer(DEFAULT_RESOURCES.init, { env })],
@@ -125,7 +133,7 @@ export class QueueWorkerPool extends Construct {
       extra: { terminationGracePeriodSeconds: this.terminationGracePeriodSeconds },
     });
 
-    new KubeDeployment(this, 'Deployment', {
+    this.deployment = new KubeDeployment(this, 'Deployment', {
       metadata: context.metadata(this.deploymentName, this.component, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         ...(props.autoscaling ? {} : { replicas: props.replicas }),
@@ -135,10 +143,10 @@ export class QueueWorkerPool extends Construct {
       },
     });
 
-    if (props.autoscaling) this.addScaledObject(props, props.autoscaling);
+    if (props.autoscaling) this.scaledObject = this.addScaledObject(props, props.autoscaling);
   }
 
-  private addScaledObject(props: QueueWorkerPoolProps, scaling: NonNullable<QueueWorkerPoolProps['autoscaling']>): void {
+  private addScaledObject(props: QueueWorkerPoolProps, scaling: NonNullable<QueueWorkerPoolProps['autoscaling']>): ScaledObject {
     const context = props.runtime.context;
     const authName = this.deploymentName;
     new TriggerAuthentication(this, 'RedisAuth', {
@@ -147,7 +155,7 @@ export class QueueWorkerPool extends Construct {
         secretTargetRef: [{ parameter: 'password', name: props.runtime.settings.secrets.secretName, key: 'REDIS_PASSWORD' }],
       },
     });
-    new ScaledObject(this, 'Scaler', {
+    return new ScaledObject(this, 'Scaler', {
       metadata: context.metadata(this.deploymentName, this.component, { wave: SyncWave.WORKLOADS }),
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deploymentName },

@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
+import { KubeCronJob } from '../../imports/k8s';
 import { Resources } from '../config/types.generated';
 import { nonOverlappingCronJob } from '../core/containers';
 import { DEFAULT_RESOURCES } from '../core/defaults';
 import { LaravelRuntime } from './laravel-runtime';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 
 export const SCHEDULER_COMPONENT = 'scheduler';
 
@@ -17,6 +18,8 @@ export interface LaravelSchedulerProps {
   readonly activeDeadlineSeconds: number;
   /** @default DEFAULT_RESOURCES.scheduler */
   readonly resources?: Resources;
+  /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -26,6 +29,7 @@ export interface LaravelSchedulerProps {
  */
 export class LaravelScheduler extends Construct {
   public readonly pod: WorkloadPod;
+  public readonly cronJob: KubeCronJob;
   public readonly cronJobName: string;
 
   constructor(scope: Construct, id: string, props: LaravelSchedulerProps) {
@@ -35,6 +39,8 @@ export class LaravelScheduler extends Construct {
     this.cronJobName = context.name(SCHEDULER_COMPONENT);
 
     this.pod = new WorkloadPod(this, 'Pod', {
+      placement: props.placement,
+      sharedEnv: props.runtime,
       context,
       component: SCHEDULER_COMPONENT,
       initContainers: [runtime.prepareContainer(DEFAULT_RESOURCES.init)],
@@ -49,7 +55,7 @@ export class LaravelScheduler extends Construct {
       extra: { restartPolicy: 'Never' },
     });
 
-    nonOverlappingCronJob(this, context, {
+    this.cronJob = nonOverlappingCronJob(this, context, {
       pod: this.pod,
       schedule: props.schedule,
       startingDeadlineSeconds: props.startingDeadlineSeconds,

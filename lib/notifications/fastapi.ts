@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
-import { IntOrString, KubeDeployment } from '../../imports/k8s';
+import { IntOrString, KubeDeployment, KubeService } from '../../imports/k8s';
 import { Resources } from '../config/types.generated';
 import { DEFAULT_RESOURCES, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from '../core/defaults';
 import { ImageRef, imageRef } from '../core/image';
 import { SecretEnvironment } from '../core/secret-environment';
 import { SyncWave } from '../core/sync-waves';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 import { AppContext } from '../core/app-context';
 import { ContainerSpec } from '../core/pod-security';
 import { clusterIpService, envVarsOf, toResourceRequirements } from '../core/containers';
@@ -31,6 +31,8 @@ export interface NotificationServiceProps {
   readonly resources?: Resources;
   /** Seconds the endpoints take to drain before uvicorn stops. @default 5 */
   readonly drainSeconds?: number;
+  /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -40,6 +42,8 @@ export interface NotificationServiceProps {
  */
 export class NotificationService extends Construct {
   public readonly pod: WorkloadPod;
+  public readonly deployment: KubeDeployment;
+  public readonly serviceObject: KubeService;
   public readonly deploymentName: string;
   public readonly serviceName: string;
 
@@ -80,6 +84,7 @@ export class NotificationService extends Construct {
     };
 
     this.pod = new WorkloadPod(this, 'Pod', {
+      placement: props.placement,
       context,
       component: FASTAPI_COMPONENT,
       containers: [uvicorn],
@@ -87,7 +92,7 @@ export class NotificationService extends Construct {
       extra: { terminationGracePeriodSeconds: drainSeconds + props.timeoutGracefulShutdown + SHUTDOWN_MARGIN_SECONDS },
     });
 
-    new KubeDeployment(this, 'Deployment', {
+    this.deployment = new KubeDeployment(this, 'Deployment', {
       metadata: context.metadata(this.deploymentName, FASTAPI_COMPONENT, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         replicas: props.replicas,
@@ -98,6 +103,6 @@ export class NotificationService extends Construct {
       },
     });
 
-    clusterIpService(this, context, FASTAPI_COMPONENT, PORTS.fastapi);
+    this.serviceObject = clusterIpService(this, context, FASTAPI_COMPONENT, PORTS.fastapi);
   }
 }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { EnvVar, Quantity } from '../../imports/k8s';
+import { EnvVar, KubeCronJob, Quantity } from '../../imports/k8s';
 import { AppContext } from '../core/app-context';
 import { Resources } from '../config/types.generated';
 import { BACKUP_DUMP_IMAGES, DEFAULT_RESOURCES } from '../core/defaults';
@@ -9,7 +9,7 @@ import { LaravelSettings } from '../laravel/laravel-settings';
 import { SecretEnvironment } from '../core/secret-environment';
 import { NetworkPolicies } from '../network/network-policies';
 import { ContainerSpec } from '../core/pod-security';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 
 export const BACKUP_COMPONENT = 'backup';
 
@@ -57,6 +57,8 @@ export interface DatabaseBackupProps {
   readonly resources?: Resources;
   /** When given: egress to the database and the object store (DNS is allowed for every pod). */
   readonly networkPolicies?: NetworkPolicies;
+  /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -71,6 +73,7 @@ export interface DatabaseBackupProps {
  */
 export class DatabaseBackup extends Construct {
   public readonly pod: WorkloadPod;
+  public readonly cronJob: KubeCronJob;
   public readonly cronJobName: string;
 
   constructor(scope: Construct, id: string, props: DatabaseBackupProps) {
@@ -127,6 +130,7 @@ export class DatabaseBackup extends Construct {
     };
 
     this.pod = new WorkloadPod(this, 'Pod', {
+      placement: props.placement,
       context,
       component: BACKUP_COMPONENT,
       initContainers: [dump],
@@ -140,7 +144,7 @@ export class DatabaseBackup extends Construct {
       extra: { restartPolicy: 'Never' },
     });
 
-    nonOverlappingCronJob(this, context, {
+    this.cronJob = nonOverlappingCronJob(this, context, {
       pod: this.pod,
       schedule: props.schedule,
       startingDeadlineSeconds: props.startingDeadlineSeconds,

@@ -22,7 +22,7 @@ import { LaravelScheduler } from '../laravel/scheduler';
 import { SyncWave } from '../core/sync-waves';
 import { eq, re, regexEscape, sel } from './promql';
 import { WhatsAppGateway } from '../notifications/wa-gateway';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 
 /** Component of the redis exporter that reports queue lengths. */
 export const QUEUE_METRICS_COMPONENT = 'queue-metrics';
@@ -137,6 +137,8 @@ export interface QueueMetricsProps {
   readonly monitorLabels?: Readonly<Record<string, string>>;
   /** When given: scrape from the monitoring namespace and egress to Redis. */
   readonly networkPolicies?: NetworkPolicies;
+  /** Placement of the exporter's pod. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -177,7 +179,7 @@ export class QueueMetrics extends Construct {
       livenessProbe: { httpGet: { path: '/health', port: IntOrString.fromString(METRICS_PORT_NAMES.redis) }, ...PROBES.liveness },
     };
 
-    this.pod = new WorkloadPod(this, 'Pod', { context, component: QUEUE_METRICS_COMPONENT, containers: [exporter] });
+    this.pod = new WorkloadPod(this, 'Pod', { context, component: QUEUE_METRICS_COMPONENT, containers: [exporter], placement: props.placement });
 
     new KubeDeployment(this, 'Deployment', {
       metadata: context.metadata(this.deploymentName, QUEUE_METRICS_COMPONENT, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
@@ -337,6 +339,8 @@ function podMonitor(
 
 export interface ObservabilityProps {
   readonly context: AppContext;
+  /** Placement of the queue exporter's pod (the top-level `pods`). @default - none */
+  readonly exporterPlacement?: PodPlacement;
   /** Source of REDIS_PASSWORD for the redis exporter. */
   readonly settings: LaravelSettings;
   /** The `observability` config section. */
@@ -409,6 +413,7 @@ export class Observability extends Construct {
           queueKeys,
           monitorLabels: config.monitorLabels,
           networkPolicies: props.networkPolicies,
+          placement: props.exporterPlacement,
         });
       }
     }

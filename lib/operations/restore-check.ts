@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { EnvVar, Quantity } from '../../imports/k8s';
+import { EnvVar, KubeCronJob, Quantity } from '../../imports/k8s';
 import { AppContext } from '../core/app-context';
 import { Resources } from '../config/types.generated';
 import { BACKUP_DUMP_IMAGES, DEFAULT_RESOURCES } from '../core/defaults';
@@ -9,7 +9,7 @@ import { LaravelSettings } from '../laravel/laravel-settings';
 import { NetworkPolicies } from '../network/network-policies';
 import { ContainerSpec } from '../core/pod-security';
 import { SecretEnvironment } from '../core/secret-environment';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 import { AWS_PATH_STYLE, objectStoreEnvironment, secretValue } from './database-backup';
 
 export const RESTORE_CHECK_COMPONENT = 'restore-check';
@@ -54,6 +54,8 @@ export interface DatabaseRestoreCheckProps {
   readonly databaseResources?: Resources;
   /** When given: egress to the object store only (the scratch database is a socket in the pod). */
   readonly networkPolicies?: NetworkPolicies;
+  /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -69,6 +71,7 @@ export interface DatabaseRestoreCheckProps {
  */
 export class DatabaseRestoreCheck extends Construct {
   public readonly pod: WorkloadPod;
+  public readonly cronJob: KubeCronJob;
   public readonly cronJobName: string;
 
   constructor(scope: Construct, id: string, props: DatabaseRestoreCheckProps) {
@@ -130,6 +133,7 @@ export class DatabaseRestoreCheck extends Construct {
     };
 
     this.pod = new WorkloadPod(this, 'Pod', {
+      placement: props.placement,
       context,
       component: RESTORE_CHECK_COMPONENT,
       initContainers: [fetch],
@@ -146,7 +150,7 @@ export class DatabaseRestoreCheck extends Construct {
       extra: { restartPolicy: 'Never' },
     });
 
-    nonOverlappingCronJob(this, context, {
+    this.cronJob = nonOverlappingCronJob(this, context, {
       pod: this.pod,
       schedule: props.schedule,
       startingDeadlineSeconds: props.startingDeadlineSeconds,

@@ -9,6 +9,7 @@ import { execFileSync, spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as yaml from 'js-yaml';
 import { ROOT } from '../helpers';
 
 jest.setTimeout(600_000);
@@ -153,12 +154,24 @@ describe('the package, packed from a fresh clone', () => {
       expect(result.stderr).toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
     });
 
-    test('main.ts type-checks against the installed types, synthesizes, and the gate passes on the output', () => {
+    test('main.ts (typed partial config, an extra pool, a sidecar, a Reverb-like workload joining the Laravel set, an env var on every Laravel container, a patch through a handle) type-checks against the installed types, synthesizes, and the gate passes on the output', () => {
       ok(run('node', [path.join(app, 'node_modules/typescript/bin/tsc'), '-p', '.'], app));
       // cdk8s-cli's synth runs the app of cdk8s.yaml with CDK8S_OUTDIR set (dist/ by default).
       ok(run('node', [path.join(PROJECT_MODULES, 'cdk8s-cli/bin/cdk8s'), 'synth'], app));
       const outdir = path.join(app, 'dist');
       expect(fs.readdirSync(outdir)).toEqual(['payments.k8s.yaml']);
+      const objects = yaml.loadAll(fs.readFileSync(path.join(outdir, 'payments.k8s.yaml'), 'utf8')) as any[];
+      const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+      const web = find('Deployment', 'pembayaran-web');
+      expect(web.spec.progressDeadlineSeconds).toBe(900);
+      expect(web.spec.template.spec.containers.map((c: any) => c.name)).toContain('statsd-exporter');
+      expect(web.spec.template.spec.nodeSelector).toEqual({ 'node.example.com/pool': 'payments' });
+      expect(find('Deployment', 'pembayaran-worker-reports').spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(900);
+      expect(find('NetworkPolicy', 'pembayaran-allow-laravel-to-database').spec.podSelector.matchExpressions[0].values).toContain('reverb');
+      for (const name of ['pembayaran-web', 'pembayaran-reverb', 'pembayaran-worker-reports']) {
+        const prepare = find('Deployment', name).spec.template.spec.initContainers.find((c: any) => c.name === 'prepare');
+        expect(prepare.env).toContainEqual({ name: 'FEATURE_FLAGS_URL', value: 'https://flags.internal.example.com' });
+      }
       // The project's own gate CLI over the files the consumer wrote.
       const gate = run('node', [path.join(ROOT, 'scripts/run.js'), 'tools/validate/cli.ts', outdir], ROOT);
       expect(gate.stdout + gate.stderr).toMatch(/No findings in \d+ objects/);
