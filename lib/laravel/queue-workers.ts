@@ -74,7 +74,8 @@ export interface QueueWorkerPoolProps {
  * (REDIS_QUEUE_RETRY_AFTER, in the worker and in the init container that caches the config) exceeds its
  * timeout. None is killed mid-flight: the stop signal reaches the worker as SIGTERM (queue:work through its
  * restart loop, Horizon's master through a preStop hook, as Horizon ignores the image's SIGQUIT) and the
- * grace period covers the timeout. A job that hangs past the timeout is killed by the worker's own alarm.
+ * grace period covers the timeout. A job that hangs past the timeout is killed by the worker's own alarm;
+ * a queue:work worker stuck where the alarm cannot run fails its liveness probe (no progress).
  * No readiness probe: no Service selects worker pods.
  * @see https://laravel.com/docs/12.x/queues#job-expirations-and-timeouts
  * @see https://laravel.com/docs/12.x/horizon#deploying-horizon
@@ -112,12 +113,13 @@ export class QueueWorkerPool extends Construct {
     // The init container caches the config: the pool's values must be there too, env() is not read afterwards.
     const env = envVarsOf(workerEnvironment(props, this.retryAfter));
     const health = workerHealthProbe(props.mode);
+    const liveness = props.mode === 'queue-work' ? workerProgressProbe(workerStallSeconds(props)) : health;
     const worker = runtime.container('worker', {
       command: workerCommand(props),
       resources,
       env,
       startupProbe: { ...health, periodSeconds: 5, timeoutSeconds: 10, failureThreshold: 24 },
-      livenessProbe: { ...health, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
+      livenessProbe: { ...liveness, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 4 },
       ...(props.mode === 'horizon' ? { lifecycle: { preStop: { exec: { command: HORIZON_PRE_STOP } } } } : {}),
     });
 
@@ -232,10 +234,57 @@ export function workerEnvironment(props: WorkerSettings, retryAfter: number): Re
 }
 
 /**
- * Liveness (and startup) of a pool's worker, judged on this pod alone and without booting the framework:
- * Horizon's own master must be writing its heartbeat to Redis; the `queue:work` process the loop runs must
- * not be stopped, a zombie or stuck in uninterruptible sleep (a job past --timeout is killed by the worker).
+ * Startup (and Horizon's liveness) of a pool's worker, judged on this pod alone and without booting the
+ * framework: Horizon's own master must be writing its heartbeat to Redis; the `queue:work` process the loop
+ * runs must not be stopped, a zombie or stuck in uninterruptible sleep. The liveness of `queue:work` adds
+ * progress (workerProgressProbe).
  */
 export function workerHealthProbe(mode: 'horizon' | 'queue-work'): Probe {
   return mode === 'horizon' ? horizonMasterProbe() : supervisedProcessProbe(SUPERVISION_FILES.queueWorker);
+}
+
+/** Seconds added to a pool's job timeout and sleep before a worker without progress counts as stuck. */
+export const WORKER_STALL_MARGIN_SECONDS = 10;
+
+/**
+ * How long a healthy worker can go without progress: a job may wait (on a payment provider) up to its
+ * timeout, an idle worker polls Redis at least every `sleep` seconds.
+ */
+export function workerStallSeconds(props: Pick<QueueWorkerPoolProps, 'timeout' | 'sleep'>): number {
+  return props.timeout + props.sleep + WORKER_STALL_MARGIN_SECONDS;
+}
+
+/** Where the liveness probe keeps its last sample (the pod's writable /tmp). */
+export const WORKER_PROGRESS_FILE = '/tmp/queue-worker.progress';
+
+/**
+ * Liveness of a `queue:work` pool: the worker the restart loop runs (its PID in SUPERVISION_FILES.queueWorker)
+ * is running or sleeping and made progress (bytes read or written, CPU time) within the stall limit. A
+ * polling worker reads from Redis every few seconds, a busy one burns CPU or does I/O; a worker blocked for
+ * good in a system call (a job waiting on a hung child process, where its --timeout alarm cannot run) does
+ * neither, though it is "sleeping" to the kernel. A new worker (the loop restarted it) starts a new sample.
+ * Needs nothing from the application, works in maintenance mode (when Laravel fires no worker events), and
+ * only the image's sh, grep, awk, sed, cut and date.
+ */
+export function workerProgressProbe(stallSeconds: number): Probe {
+  const file = WORKER_PROGRESS_FILE;
+  // Backticks, not $(...): the no-$(-in-commands rule of this project (Kubernetes expands $(NAME)).
+  const script = [
+    'set -eu',
+    'now=`date +%s`',
+    `read -r pid < ${SUPERVISION_FILES.queueWorker}`,
+    `grep -Eq '^State:[[:space:]]+[RS]' "/proc/$pid/status" || { echo "queue:work (PID $pid) is not running or sleeping"; exit 1; }`,
+    // Bytes read and written, then user and system CPU time (/proc/<pid>/stat fields 14 and 15, after the command name).
+    "io=`awk '/^(rchar|wchar):/ { s += $2 } END { print s }' \"/proc/$pid/io\"`",
+    "cpu=`sed 's/.*) //' \"/proc/$pid/stat\" | cut -d ' ' -f 12,13`",
+    'cur="$pid $io $cpu"',
+    'last= since=$now',
+    `[ ! -f ${file} ] || { read -r last || :; read -r since || :; } < ${file}`,
+    'if [ "$last" = "$cur" ]; then',
+    `  if [ $((now - since)) -ge ${stallSeconds} ]; then echo "queue:work (PID $pid) made no progress for $((now - since)) s (limit ${stallSeconds} s)"; exit 1; fi`,
+    'else',
+    `  printf '%s\\n%s\\n' "$cur" "$now" > ${file}`,
+    'fi',
+  ].join('\n');
+  return { exec: { command: ['/bin/sh', '-c', script] } };
 }

@@ -161,6 +161,18 @@ export class DatabaseBackup extends Construct {
   }
 }
 
+/**
+ * A bash function that writes its argument as the inside of a double-quoted MySQL option-file value.
+ * Quoted expansions as pattern and replacement are literal in every bash that matters (4.2 to 5.2).
+ */
+export const MYSQL_OPTION_VALUE_FUNCTION = [
+  'option_value() {',
+  '  local bs=\'\\\' q=\'"\' nl=$\'\\n\' v="$1"',
+  '  v="${v//"$bs"/"$bs$bs"}"; v="${v//"$q"/"$bs$q"}"; v="${v//"$nl"/"${bs}n"}"',
+  '  printf \'%s\' "$v"',
+  '}',
+];
+
 /** The dump step: consistent snapshot, compressed, verified; the file name carries a UTC timestamp. */
 export function dumpScript(connection: 'mysql' | 'pgsql'): string {
   const lines = [
@@ -172,8 +184,10 @@ export function dumpScript(connection: 'mysql' | 'pgsql'): string {
   if (connection === 'mysql') {
     lines.push(
       // The password goes into an option file in memory, not onto the command line (visible in ps).
-      // Option-file values are quoted and backslashes escaped (MySQL strips the outer quotes only).
-      'printf \'[client]\\nuser="%s"\\npassword="%s"\\n\' "${DB_USERNAME//\\\\/\\\\\\\\}" "${DB_PASSWORD//\\\\/\\\\\\\\}" > /tmp/client.cnf',
+      // Option-file values are double-quoted, where MySQL and MariaDB unescape \\\\, \\" and \\n and take
+      // # and spaces literally: so backslashes, double quotes and newlines are escaped.
+      ...MYSQL_OPTION_VALUE_FUNCTION,
+      'printf \'[client]\\nuser="%s"\\npassword="%s"\\n\' "$(option_value "$DB_USERNAME")" "$(option_value "$DB_PASSWORD")" > /tmp/client.cnf',
       // --single-transaction: a consistent InnoDB snapshot without locking the tables the app writes.
       'mysqldump --defaults-extra-file=/tmp/client.cnf --host="$DB_HOST" --port="$DB_PORT" \\',
       '  --single-transaction --quick --triggers --hex-blob --no-tablespaces --set-gtid-purged=OFF \\',

@@ -32,6 +32,8 @@ export interface LaravelEnvironment {
   object(kind: string, name: string): K8sObject;
   /** Runs the web Deployment's pod (exporters left out). */
   webPod(options?: PodOptions): Promise<Pod>;
+  /** The objects of the same environment with more changes (not applied: run one of them, e.g. a CronJob). */
+  variant(change: (doc: any) => void): K8sObject[];
   /** redis-cli against the cluster's Redis (keys as Laravel's Redis connection prefixes them). */
   redisCli(...args: string[]): Promise<string>;
   stop(): Promise<void>;
@@ -53,13 +55,18 @@ export const S3_HOST = 'objects.test.internal';
 
 export async function startLaravelEnvironment(options: LaravelEnvironmentOptions): Promise<LaravelEnvironment> {
   const file = path.join(ROOT, 'config', `${options.environment}.yaml`);
-  const text = withChanges(options.environment, (doc) => {
-    if (options.buckets?.length) {
-      doc.objectStorage = { ...doc.objectStorage, endpoint: `http://${S3_HOST}:9000`, usePathStyleEndpoint: true };
-    }
-    options.change?.(doc);
-  });
-  const config = parseEnvironment(file, text);
+  const configWith = (more?: (doc: any) => void) =>
+    parseEnvironment(
+      file,
+      withChanges(options.environment, (doc) => {
+        if (options.buckets?.length) {
+          doc.objectStorage = { ...doc.objectStorage, endpoint: `http://${S3_HOST}:9000`, usePathStyleEndpoint: true };
+        }
+        options.change?.(doc);
+        more?.(doc);
+      }),
+    );
+  const config = configWith();
   const objects = objectsOf(config);
   const cluster = await Cluster.start({ namespace: config.namespace });
   try {
@@ -100,6 +107,7 @@ export async function startLaravelEnvironment(options: LaravelEnvironmentOptions
       objectStore,
       laravelSecret,
       object,
+      variant: (change) => objectsOf(configWith(change)),
       webPod: (podOptions = {}) => cluster.runPod(object('Deployment', 'web'), { ...podOptions, skipContainers: [...EXPORTER_CONTAINERS, ...(podOptions.skipContainers ?? [])] }),
       redisCli: (...args: string[]) => cluster.network.execOk(['redis-cli', '-h', redis.address, '-p', String(redis.port), '-a', secrets.REDIS_PASSWORD, '--no-auth-warning', ...args]),
       stop: () => cluster.stop(),
@@ -112,6 +120,17 @@ export async function startLaravelEnvironment(options: LaravelEnvironmentOptions
 
 /** A Host header for requests as the edge sends them. */
 export const hostHeader = (config: EnvironmentConfig) => ({ Host: config.laravel.host });
+
+/**
+ * Runs PHP inside a Laravel container with the application booted (what `php artisan tinker` would do):
+ * the app's own config, cache and database connections.
+ */
+export async function runInApp(pod: Pod, container: string, php: string): Promise<string> {
+  const script = `require 'vendor/autoload.php'; $app = require 'bootstrap/app.php'; $app->make(Illuminate\\Contracts\\Console\\Kernel::class)->bootstrap(); ${php}`;
+  const result = await pod.exec(container, ['php', '-r', script]);
+  if (result.code !== 0) throw new Error(`php in ${pod.name}/${container} failed (${result.code}): ${result.stderr}${result.stdout}`);
+  return result.stdout;
+}
 
 /** The Redis key Laravel's default connection uses for `key` (REDIS_PREFIX). */
 export const redisKey = (env: LaravelEnvironment, key: string) => `${env.object('ConfigMap', 'laravel').data.REDIS_PREFIX}${key}`;

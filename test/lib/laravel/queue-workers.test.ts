@@ -7,8 +7,8 @@
 import { RETRY_AFTER, SHUTDOWN_MARGIN_SECONDS, WORKER_MEMORY_MIB } from '../../../lib/core/defaults';
 import { parseQuantity } from '../../../lib/core/kubernetes-rules';
 import { defaultWorkerResources, quantityMiB, retryAfterOf, workerMemoryMiB } from '../../../lib/laravel/queue-budgets';
-import { HORIZON_PRE_STOP, horizonPrefix, QUEUE_WORKER_LOOP, SUPERVISION_FILES } from '../../../lib/laravel/process-supervision';
-import { workerArtisanCommand } from '../../../lib/laravel/queue-workers';
+import { HORIZON_PRE_STOP, horizonPrefix, QUEUE_WORKER_LOOP, supervisedProcessProbe, SUPERVISION_FILES } from '../../../lib/laravel/process-supervision';
+import { WORKER_STALL_MARGIN_SECONDS, workerArtisanCommand, workerProgressProbe, workerStallSeconds } from '../../../lib/laravel/queue-workers';
 import { container, find, objectsOf, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS } from '../../helpers';
 import { parseEnvironment } from '../../../lib/config/load';
 import { withChanges } from '../../helpers';
@@ -60,6 +60,10 @@ describe.each(SHIPPED_ENVIRONMENTS)('worker pools of %s', (env) => {
       const probe = worker.livenessProbe.exec.command.join(' ');
       expect(probe).toContain(SUPERVISION_FILES.queueWorker);
       expect(probe).not.toContain('artisan');
+      // Liveness: that worker made progress (I/O or CPU) within timeout + sleep + margin; startup: it runs.
+      expect(worker.livenessProbe.exec).toEqual(workerProgressProbe(workerStallSeconds(pool)).exec);
+      expect(probe).toContain(`-ge ${pool.timeout + pool.sleep + WORKER_STALL_MARGIN_SECONDS} ]`);
+      expect(worker.startupProbe.exec).toEqual(supervisedProcessProbe(SUPERVISION_FILES.queueWorker).exec);
     }
   });
 

@@ -85,6 +85,11 @@ export class MountPlan {
     }
   }
 
+  /** Makes sure a directory exists in the container's view (runc creates a missing working directory). */
+  ensureDirectory(containerPath: string): void {
+    this.ensureMountPoint(containerPath, true);
+  }
+
   /** Host paths where a container path may be found, given the first `limit` mounts. */
   private candidates(containerPath: string, limit = this.mounts.length): string[] {
     for (let i = limit - 1; i >= 0; i--) {
@@ -221,6 +226,7 @@ export class ContainerProcess {
     fs.mkdirSync(scratch, { recursive: true });
     const plan = new MountPlan(rootfs, scratch);
     plan.add(launch.mounts);
+    plan.ensureDirectory(launch.workingDir);
     const script = renderStartScript(rootfs, plan, {
       readOnlyRoot: launch.readOnlyRoot,
       workingDir: launch.workingDir,

@@ -160,14 +160,20 @@ function buildFastApiImage(dir: string): ImageConfig {
   };
 }
 
-/** The WhatsApp gateway image: a Node.js process honouring the gateway's contract (fixtures/wa-gateway). */
+/**
+ * The WhatsApp gateway image: a Node.js process honouring the gateway's contract (fixtures/wa-gateway), run
+ * by the Node.js that runs the tests (its installation is layered in when it lives outside /usr).
+ */
 function buildWaGatewayImage(): ImageConfig {
+  const node = fs.realpathSync(process.execPath);
+  const visible = /^\/(usr|bin|sbin|lib|opt)\//.test(node) && !node.startsWith('/opt/');
+  const installation = path.dirname(path.dirname(node));
   return {
-    layers: { '/app': path.join(FIXTURES_DIR, 'wa-gateway') },
+    layers: { '/app': path.join(FIXTURES_DIR, 'wa-gateway'), ...(visible ? {} : { '/usr/local/lib/test-node': installation }) },
     env: { PATH: DEFAULT_PATH, NODE_ENV: 'production' },
     workingDir: '/app',
     entrypoint: [],
-    cmd: ['node', 'server.js'],
+    cmd: [visible ? node : path.join('/usr/local/lib/test-node', path.relative(installation, node)), 'server.js'],
     stopSignal: 'SIGTERM',
   };
 }

@@ -78,8 +78,11 @@ export class Pod {
     const template = podTemplateOf(workload);
     if (!template) throw new Error(`${workload?.kind}/${workload?.metadata?.name} has no pod template`);
     const spec = template.spec;
-    const name = options.name ?? cluster.podName(workload.metadata.name);
-    const dir = path.join(cluster.dir, 'pods', name);
+    // A Pod keeps its own name; a controller's pods get <workload>-<n>.
+    const name = options.name ?? (workload.kind === 'Pod' ? workload.metadata.name : cluster.podName(workload.metadata.name));
+    // A name may be used again once its pod is gone; each pod keeps a state directory of its own.
+    let dir = path.join(cluster.dir, 'pods', name);
+    for (let n = 2; fs.existsSync(dir); n++) dir = path.join(cluster.dir, 'pods', `${name}.${n}`);
     fs.mkdirSync(dir, { recursive: true });
 
     const sandbox = new Daemon(['unshare', '--net', '--uts', '--ipc', '--', 'sleep', 'infinity'], path.join(dir, 'sandbox.log'));
@@ -393,7 +396,8 @@ export class Pod {
           await proc.signal('SIGKILL');
         }
         const exit = await proc.daemon.exited;
-        containers[name] = { preStop, signalledAt, exitedAt: Date.now(), exit, killed };
+        // As the kubelet reports it: a container killed at the end of the grace period exited 137.
+        containers[name] = { preStop, signalledAt, exitedAt: Date.now(), exit: killed ? { code: 137, signal: 'SIGKILL' } : exit, killed };
       }),
     );
     await this.sandbox.kill();

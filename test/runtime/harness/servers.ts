@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Cluster, Server } from './cluster';
-import { run, runOk, waitFor } from './processes';
+import { runOk, waitFor } from './processes';
 
 const NOBODY_UID = 65534;
 const NOGROUP_GID = 65534;
@@ -34,6 +34,8 @@ export async function startRedis(cluster: Cluster, options: { password: string }
 export interface SqlServer extends Server {
   /** Runs SQL as the administrator, returns the output (tab-separated, no headers). */
   sql(statement: string, database?: string): Promise<string>;
+  /** Feeds a script (a dump) to the command-line client on stdin, as the administrator. */
+  load(script: string, database: string): Promise<void>;
   /** Creates a database and a user that owns it. */
   createDatabase(database: string, user: string, password: string): Promise<void>;
 }
@@ -57,11 +59,14 @@ export async function startMariaDb(cluster: Cluster): Promise<SqlServer> {
     argv: ['mariadbd', '--no-defaults', `--datadir=${dir}/data`, `--socket=${socket}`, `--pid-file=${dir}/mysqld.pid`, `--tmpdir=${dir}/tmp`, `--bind-address=${address}`, '--port=3306', '--skip-name-resolve', '--skip-log-bin', '--innodb-buffer-pool-size=32M', '--innodb-log-file-size=16M'],
   });
   await waitFor('the MariaDB socket', () => fs.existsSync(socket));
-  const sql = async (statement: string, database?: string) =>
-    runOk(asNobody(['mariadb', '--no-defaults', `--socket=${socket}`, '-uroot', '--batch', '--skip-column-names', ...(database ? [database] : []), '-e', statement]));
+  const client = (database?: string) => asNobody(['mariadb', '--no-defaults', `--socket=${socket}`, '-uroot', '--batch', '--skip-column-names', ...(database ? [database] : [])]);
+  const sql = async (statement: string, database?: string) => runOk([...client(database), '-e', statement]);
   return {
     ...server,
     sql,
+    load: async (script, database) => {
+      await runOk(client(database), { input: script });
+    },
     createDatabase: async (database, user, password) => {
       await sql(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; CREATE USER IF NOT EXISTS ${mysqlString(user)}@'%' IDENTIFIED BY ${mysqlString(password)}; GRANT ALL PRIVILEGES ON \`${database}\`.* TO ${mysqlString(user)}@'%'; FLUSH PRIVILEGES;`);
     },
@@ -74,6 +79,8 @@ export async function startPostgres(cluster: Cluster): Promise<SqlServer> {
   const versions = fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
   const bin = `/usr/lib/postgresql/${versions[0]}/bin`;
   await runOk(asNobody([`${bin}/initdb`, '-D', `${dir}/data`, '--username=postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8', '--no-sync']), { cwd: '/' });
+  // Pods connect from their own addresses, with a password.
+  fs.appendFileSync(`${dir}/data/pg_hba.conf`, 'host all all 0.0.0.0/0 scram-sha-256\n');
   const address = await cluster.network.serviceAddress();
   const server = await cluster.startServer({
     name: 'postgres',
@@ -82,11 +89,14 @@ export async function startPostgres(cluster: Cluster): Promise<SqlServer> {
     argv: [`${bin}/postgres`, '-D', `${dir}/data`, '-k', dir, '-c', `listen_addresses=${address}`, '-p', '5432', '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=16MB'],
     stopSignal: 'SIGINT',
   });
-  const sql = async (statement: string, database = 'postgres') =>
-    runOk(asNobody([`${bin}/psql`, '-h', dir, '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-At', '-c', statement]));
+  const client = (database: string) => asNobody([`${bin}/psql`, '-h', dir, '-U', 'postgres', '-d', database, '-v', 'ON_ERROR_STOP=1', '-At']);
+  const sql = async (statement: string, database = 'postgres') => runOk([...client(database), '-c', statement]);
   return {
     ...server,
     sql,
+    load: async (script, database) => {
+      await runOk([...client(database), '-f', '-'], { input: script });
+    },
     createDatabase: async (database, user, password) => {
       await sql(`CREATE ROLE "${user}" LOGIN PASSWORD ${pgString(password)}`);
       await sql(`CREATE DATABASE "${database}" OWNER "${user}"`);
@@ -114,42 +124,35 @@ export async function startObjectStore(cluster: Cluster, buckets: readonly strin
     name: 's3',
     address,
     port: 9000,
-    argv: [process.execPath, fs.realpathSync(S3RVER), '-d', dir, '-a', address, '-p', '9000', '--silent', ...buckets.flatMap((b) => ['--configure-bucket', b])],
+    argv: [process.execPath, fs.realpathSync(S3RVER), '-d', dir, '-a', address, '-p', '9000', '--silent', '--no-vhost-buckets', ...buckets.flatMap((b) => ['--configure-bucket', b])],
   });
   const endpoint = `http://${address}:9000`;
-  // s3rver's fixed credentials.
-  const credentials = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', HOME: dir };
-  const aws = async (args: string[], input?: string) => {
-    const result = await run([...cluster.network.enter, 'env', ...Object.entries(credentials).map(([k, v]) => `${k}=${v}`), '/usr/bin/aws', '--endpoint-url', endpoint, ...args], { input });
-    if (result.code !== 0) throw new Error(`aws ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout;
+  // s3rver answers unsigned requests: the test side reads and writes with curl (the AWS CLI takes a second
+  // or two per call); the pods use the real aws CLI with s3rver's fixed keys.
+  const url = (bucket: string, key = '') => `${endpoint}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  const check = <R extends { status: number; text: string; error?: string }>(what: string, response: R): R => {
+    if (response.status < 200 || response.status >= 300) throw new Error(`S3 ${what}: ${response.status} ${response.error ?? response.text.slice(0, 300)}`);
+    return response;
   };
   return {
     ...server,
     endpoint,
-    accessKeyId: credentials.AWS_ACCESS_KEY_ID,
-    secretAccessKey: credentials.AWS_SECRET_ACCESS_KEY,
+    accessKeyId: 'S3RVER',
+    secretAccessKey: 'S3RVER',
     list: async (bucket, prefix = '') => {
-      const out = await aws(['s3api', 'list-objects-v2', '--bucket', bucket, '--prefix', prefix, '--query', 'Contents[].Key', '--output', 'json']);
-      return ((JSON.parse(out || 'null') as string[] | null) ?? []).sort();
+      const keys: string[] = [];
+      let token = '';
+      for (;;) {
+        const query = `list-type=2&prefix=${encodeURIComponent(prefix)}${token ? `&continuation-token=${encodeURIComponent(token)}` : ''}`;
+        const xml = check(`list ${bucket}`, await cluster.http({ url: `${endpoint}/${bucket}?${query}` })).text;
+        for (const m of xml.matchAll(/<Key>([^<]*)<\/Key>/g)) keys.push(m[1].replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'"));
+        token = /<NextContinuationToken>([^<]*)</.exec(xml)?.[1] ?? '';
+        if (!token) return keys.sort();
+      }
     },
     put: async (bucket, key, body) => {
-      const file = path.join(cluster.dir, `s3-put-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-      fs.writeFileSync(file, body);
-      try {
-        await aws(['s3api', 'put-object', '--bucket', bucket, '--key', key, '--body', file]);
-      } finally {
-        fs.rmSync(file, { force: true });
-      }
+      check(`put ${key}`, await cluster.http({ url: url(bucket, key), method: 'PUT', body: typeof body === 'string' ? Buffer.from(body) : body }));
     },
-    get: async (bucket, key) => {
-      const file = path.join(cluster.dir, `s3-get-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-      try {
-        await aws(['s3api', 'get-object', '--bucket', bucket, '--key', key, file]);
-        return fs.readFileSync(file);
-      } finally {
-        fs.rmSync(file, { force: true });
-      }
-    },
+    get: async (bucket, key) => check(`get ${key}`, await cluster.http({ url: url(bucket, key) })).body,
   };
 }
