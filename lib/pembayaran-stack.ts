@@ -71,7 +71,7 @@ export class PembayaranStack extends Construct {
   public readonly extraLaravelComponents: WorkloadPod[] = [];
 
   /**
-   * @param config the environment: a resolved config (from the loader or `resolveEnvironment`) or one written
+   * @param input the environment: a resolved config (from the loader or `resolveEnvironment`) or one written
    * in TypeScript with the defaulted keys left out, which is resolved here (ConfigError on a mistake).
    */
   constructor(scope: Construct, id: string, input: EnvironmentInput | EnvironmentConfig) {
