@@ -83,6 +83,16 @@ export function isResolvedEnvironment(config: unknown): config is EnvironmentCon
   return typeof config === 'object' && config !== null && RESOLVED.has(config);
 }
 
+/**
+ * Trusts a config resolved in another thread and structured-cloned here (synth's render workers), so the
+ * stack does not validate it again (tens of milliseconds per environment).
+ * @internal
+ */
+export function trustResolvedEnvironment(config: EnvironmentConfig): EnvironmentConfig {
+  RESOLVED.add(config);
+  return config;
+}
+
 export interface ResolveOptions {
   /** Names the input in problem lines (`<source>: key.path: message`). @default the environment's name */
   readonly source?: string;
