@@ -18,6 +18,8 @@ export function withReportsPool(app: App, config: EnvironmentInput): { stack: Pe
     memory: 512,
     resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '768Mi' } },
     autoscaling: { enabled: true, maxReplicas: 4, cooldownPeriod: 600 },
+    // Up to 4 pods: a node drain evicts one at a time (PodDisruptionBudget), each finishing its report first.
+    maxUnavailable: 1,
   });
   return { stack, pool };
 }

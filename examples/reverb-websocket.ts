@@ -7,7 +7,7 @@
  */
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
-import { clusterIpService, DEFAULT_RESOURCES, EnvironmentInput, k8s, PembayaranChart, PembayaranStack, PROBES, SyncWave, WorkloadPod } from 'pembayaran-k8s';
+import { clusterIpService, DEFAULT_RESOURCES, DisruptionBudget, EnvironmentInput, k8s, PembayaranChart, PembayaranStack, PROBES, SyncWave, WorkloadPod } from 'pembayaran-k8s';
 
 export const REVERB_COMPONENT = 'reverb';
 export const REVERB_PORT = 8080;
@@ -54,6 +54,8 @@ export class ReverbServer extends Construct {
       },
     });
     this.service = clusterIpService(this, context, REVERB_COMPONENT, REVERB_PORT);
+    // A node drain takes one server at a time; the clients of the other reconnect to it.
+    new DisruptionBudget(this, 'DisruptionBudget', { context, component: REVERB_COMPONENT, maxUnavailable: 1 });
     props.stack.addLaravelComponent(this.pod, { ingress: { from: 'edge', ports: [REVERB_PORT] } });
   }
 }

@@ -6,6 +6,7 @@ export * from './core/image';
 export * from './core/pod-security';
 export * from './core/containers';
 export * from './core/workload-pod';
+export * from './core/availability';
 export * from './core/secret-environment';
 export * from './laravel/laravel-settings';
 export * from './laravel/laravel-runtime';

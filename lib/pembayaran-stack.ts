@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { AppContext } from './core/app-context';
 import { EnvironmentInput, WorkerPoolInput } from './config/input.generated';
-import { resolveEnvironment } from './config/load';
+import { resolveAmendedEnvironment, resolveEnvironment } from './config/load';
 import { EnvironmentConfig, WorkerPoolConfig } from './config/types.generated';
 import { BACKUP_COMPONENT, BACKUP_SECRET_VARIABLES, DatabaseBackup } from './operations/database-backup';
 import { DatabaseRestoreCheck, RESTORE_CHECK_COMPONENT, RESTORE_CHECK_SECRET_VARIABLES } from './operations/restore-check';
@@ -21,6 +21,7 @@ import { QueueWorkerPool } from './laravel/queue-workers';
 import { retryAfterOf } from './laravel/queue-budgets';
 import { horizonPrefix } from './laravel/process-supervision';
 import { LaravelScheduler } from './laravel/scheduler';
+import { OCTANE_SERVERS } from './laravel/octane-servers';
 import { resolveRemoteRefs, SecretEnvironment } from './core/secret-environment';
 import { WhatsAppGateway } from './notifications/wa-gateway';
 import { KubeNetworkPolicy, NetworkPolicyPeer } from '../imports/k8s';
@@ -126,6 +127,7 @@ export class PembayaranStack extends Construct {
       nginxImage: web.nginxImage,
       resources: web.resources,
       phpFpm: web.phpFpm,
+      php: web.php,
       clientMaxBodySize: web.clientMaxBodySize,
       readinessPath: web.readinessPath,
       drainSeconds: web.drainSeconds,
@@ -145,6 +147,7 @@ export class PembayaranStack extends Construct {
       trustedProxies: config.laravel.trustedProxies,
       readinessHost: config.laravel.host,
       placement: this.placementFor(web.pod),
+      octane: web.runtime === 'octane' ? { server: OCTANE_SERVERS[web.octane.server], workers: web.octane.workers, maxRequests: web.octane.maxRequests } : undefined,
     });
 
     this.edge = this.addEdge();
@@ -174,6 +177,7 @@ export class PembayaranStack extends Construct {
       image: fastapi.image,
       appModule: fastapi.appModule,
       replicas: fastapi.replicas,
+      maxUnavailable: fastapi.maxUnavailable,
       healthPath: fastapi.healthPath,
       timeoutGracefulShutdown: fastapi.timeoutGracefulShutdown,
       logLevel: fastapi.logLevel,
@@ -220,6 +224,7 @@ export class PembayaranStack extends Construct {
       objectStorage: { port: config.objectStorage.port, peers: config.objectStorage.peers },
       waGatewayFromLaravel: config.waGateway.allowFromLaravel,
       edge: this.edge,
+      webPort: this.web.containerPort,
     });
 
     const backup = config.backup;
@@ -272,7 +277,7 @@ export class PembayaranStack extends Construct {
     }
 
     const observability = config.observability;
-    if (observability.metrics.enabled || observability.alerts.enabled) {
+    if (observability.metrics.enabled || observability.alerts.enabled || observability.uptime.enabled) {
       this.observability = new Observability(this, 'Observability', {
         context,
         exporterPlacement: placementFromConfig(config.pods),
@@ -289,6 +294,8 @@ export class PembayaranStack extends Construct {
         restoreCheck: this.restoreCheck,
         networkPolicies: this.networkPolicies,
         edge: this.edge,
+        // Laravel's health route through the edge: DNS, certificate, Gateway and app in one request.
+        uptimeTargets: [`https://${config.laravel.host}${config.web.readinessPath}`],
       });
     }
   }
@@ -415,7 +422,7 @@ export class PembayaranStack extends Construct {
    */
   addWorkerPool(pool: WorkerPoolInput): QueueWorkerPool {
     const source = `${this.config.name} (addWorkerPool)`;
-    const resolved = resolveEnvironment({ ...this.config, workers: [...this.config.workers, pool] } as EnvironmentInput, { source });
+    const resolved = resolveAmendedEnvironment({ ...this.config, workers: [...this.config.workers, pool] } as EnvironmentInput, source);
     return this.createWorkerPool(resolved.workers[resolved.workers.length - 1]);
   }
 
@@ -438,6 +445,7 @@ export class PembayaranStack extends Construct {
       horizon: pool.horizon,
       resources: pool.resources,
       placement: this.placementFor(pool.pod),
+      maxUnavailable: pool.maxUnavailable,
       autoscaling: pool.autoscaling.enabled
         ? {
             maxReplicas: pool.autoscaling.maxReplicas,

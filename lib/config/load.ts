@@ -5,7 +5,7 @@ import { environmentChecks } from './environments';
 import { legacyKeysOf, migrateLegacyKeys } from './legacy-keys';
 import { formatKeyPath, showValue } from './messages';
 import { entryKind, InputError, loadYamlDocument, MAX_CONFIG_BYTES, readRegularFile } from './safe-input';
-import { checkSemantics } from './semantics';
+import { checkSemantics, writtenRuntimeKeys } from './semantics';
 import { EnvironmentInput } from './input.generated';
 import { EnvironmentConfig } from './types.generated';
 import { schemaNodeAt } from './walk';
@@ -123,18 +123,39 @@ export function resolveEnvironment(input: EnvironmentInput | EnvironmentConfig, 
   return validateDocument(source, document, options.warnings ?? []);
 }
 
+/**
+ * A resolved config with a change made in code (e.g. one more worker pool), checked again as a whole: the
+ * defaults of the changed part are filled and every check runs, except the one about runtime-only keys the
+ * file wrote, which the resolved config already passed (its defaults would read as written).
+ * @internal
+ */
+export function resolveAmendedEnvironment(amended: EnvironmentInput, source: string): EnvironmentConfig {
+  let document: object;
+  try {
+    document = JSON.parse(JSON.stringify(amended));
+  } catch (err) {
+    throw new ConfigError([{ file: source, path: '', message: `is not plain data (${(err as Error).message})` }]);
+  }
+  return validateDocument(source, document, [], true);
+}
+
 /** Schema (with defaults), legacy keys and cross-field rules over a parsed document: the one path YAML and TypeScript input share. */
-function validateDocument(file: string, document: object, warnings: ConfigProblem[]): EnvironmentConfig {
+function validateDocument(file: string, document: object, warnings: ConfigProblem[], amendsResolved = false): EnvironmentConfig {
   // What the file itself says about legacy keys, before validation fills the defaults into it.
   const legacy = legacyKeysOf(document);
+  const written = amendsResolved ? new Set<string>() : writtenRuntimeKeys(document);
+  const before = amendsResolved ? undefined : JSON.stringify(document);
   const validate = validateSchema as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
   if (!validate(document)) {
     throw new ConfigError(schemaProblems(file, document, validate.errors ?? []));
   }
+  // A document validation filled nothing into is complete (a resolved config, copied): its runtime-only keys
+  // are the defaults it was resolved with, not keys someone wrote.
+  const runtimeKeys = before !== undefined && JSON.stringify(document) === before ? new Set<string>() : written;
   const config = document as EnvironmentConfig;
   const migrated = migrateLegacyKeys(config, legacy);
   warnings.push(...migrated.warnings.map((p) => ({ file, ...p })));
-  const problems = [...migrated.problems, ...checkSemantics(config)].map((p) => ({ file, ...p }));
+  const problems = [...migrated.problems, ...checkSemantics(config, runtimeKeys)].map((p) => ({ file, ...p }));
   if (problems.length > 0) throw new ConfigError(problems);
   RESOLVED.add(config);
   return config;

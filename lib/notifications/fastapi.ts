@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { IntOrString, KubeDeployment, KubeService } from '../../imports/k8s';
 import { Resources } from '../config/types.generated';
+import { DisruptionBudget, spreadOverZonesAndNodes } from '../core/availability';
 import { DEFAULT_RESOURCES, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from '../core/defaults';
 import { ImageRef, imageRef } from '../core/image';
 import { SecretEnvironment } from '../core/secret-environment';
@@ -33,6 +34,8 @@ export interface NotificationServiceProps {
   readonly drainSeconds?: number;
   /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
   readonly placement?: PodPlacement;
+  /** Replicas a node drain may evict at once (a PodDisruptionBudget when replicas > 1). @default 1 */
+  readonly maxUnavailable?: number;
 }
 
 /**
@@ -46,6 +49,8 @@ export class NotificationService extends Construct {
   public readonly serviceObject: KubeService;
   public readonly deploymentName: string;
   public readonly serviceName: string;
+  /** The PodDisruptionBudget, when more than one replica runs. */
+  public readonly disruptionBudget?: DisruptionBudget;
 
   constructor(scope: Construct, id: string, props: NotificationServiceProps) {
     super(scope, id);
@@ -89,7 +94,10 @@ export class NotificationService extends Construct {
       component: FASTAPI_COMPONENT,
       containers: [uvicorn],
       volumes: [{ name: 'tmp', emptyDir: {} }],
-      extra: { terminationGracePeriodSeconds: drainSeconds + props.timeoutGracefulShutdown + SHUTDOWN_MARGIN_SECONDS },
+      extra: {
+        terminationGracePeriodSeconds: drainSeconds + props.timeoutGracefulShutdown + SHUTDOWN_MARGIN_SECONDS,
+        topologySpreadConstraints: spreadOverZonesAndNodes(context, FASTAPI_COMPONENT),
+      },
     });
 
     this.deployment = new KubeDeployment(this, 'Deployment', {
@@ -104,5 +112,9 @@ export class NotificationService extends Construct {
     });
 
     this.serviceObject = clusterIpService(this, context, FASTAPI_COMPONENT, PORTS.fastapi);
+    // A drain must never evict every replica at once: Laravel's notification jobs would all fail together.
+    if (props.replicas > 1) {
+      this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', { context, component: FASTAPI_COMPONENT, maxUnavailable: props.maxUnavailable ?? 1 });
+    }
   }
 }

@@ -171,9 +171,9 @@ describe('handles to the objects each construct creates', () => {
   test('are public readonly members, so a patch needs no construct id', () => {
     const app = new App();
     const stack = new PembayaranChart(app, shippedConfig('production')).stack;
-    const handles = [stack.web.deployment, stack.web.serviceObject, stack.web.disruptionBudget, stack.web.serverConfig, stack.web.autoscaler, stack.workers[0].deployment, stack.scheduler.cronJob, stack.migration.job, stack.notificationService.deployment, stack.waGateway.deployment, stack.waGateway.sessionClaim, stack.backup!.cronJob, stack.restoreCheck!.cronJob, stack.web.pod.serviceAccount];
+    const handles = [stack.web.deployment, stack.web.serviceObject, stack.web.disruptionBudget.budget, stack.web.serverConfig, stack.web.autoscaler, stack.workers[0].deployment, stack.scheduler.cronJob, stack.migration.job, stack.notificationService.deployment, stack.waGateway.deployment, stack.waGateway.sessionClaim, stack.backup!.cronJob, stack.restoreCheck!.cronJob, stack.web.pod.serviceAccount];
     for (const handle of handles) expect(ApiObject.isApiObject(handle)).toBe(true);
-    ApiObject.of(stack.web.disruptionBudget).addJsonPatch(JsonPatch.replace('/spec/unhealthyPodEvictionPolicy', 'IfHealthyBudget'));
+    ApiObject.of(stack.web.disruptionBudget.budget).addJsonPatch(JsonPatch.replace('/spec/unhealthyPodEvictionPolicy', 'IfHealthyBudget'));
     const objects = (app.node.findChild('production') as any).toJson() as K8sObject[];
     expect(find(objects, 'PodDisruptionBudget', 'pembayaran-web').spec.unhealthyPodEvictionPolicy).toBe('IfHealthyBudget');
     expect(find(objects, 'Deployment', 'pembayaran-web').metadata.name).toBe(stack.web.deployment.name);

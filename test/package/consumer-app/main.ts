@@ -5,7 +5,7 @@
  */
 import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
-import { assertValidApp, DEFAULT_RESOURCES, EnvironmentInput, k8s, PembayaranStack, PROBES, SyncWave, toResourceRequirements, WorkloadPod } from 'pembayaran-k8s';
+import { assertValidApp, DEFAULT_RESOURCES, DisruptionBudget, EnvironmentInput, k8s, PembayaranStack, PROBES, SyncWave, toResourceRequirements, WorkloadPod } from 'pembayaran-k8s';
 
 /** Typed, with every defaulted key left out. */
 export const ENVIRONMENT: EnvironmentInput = {
@@ -51,6 +51,7 @@ class Reverb extends Construct {
       metadata: context.metadata(context.name('reverb'), 'reverb', { wave: SyncWave.WORKLOADS }),
       spec: { replicas: 2, selector: { matchLabels: context.selectorLabels('reverb') }, template: pod.template() },
     });
+    new DisruptionBudget(this, 'DisruptionBudget', { context, component: 'reverb', maxUnavailable: 1 });
     stack.addLaravelComponent(pod, { ingress: { from: 'edge', ports: [8080] } });
   }
 }
