@@ -58,6 +58,7 @@ export interface EnvironmentInput {
   migrations?: MigrationsInput;
   fastapi: FastapiInput;
   waGateway: WaGatewayInput;
+  notificationCalls?: NotificationCallsInput;
   networkPolicy?: NetworkPolicyInput;
   observability?: ObservabilityInput;
   backup?: BackupInput;
@@ -1104,25 +1105,37 @@ export interface WorkerPoolInput {
   pod?: PodPlacementInput;
 }
 /**
- * Laravel scheduler.
+ * Laravel scheduler: schedule:work in one pod (mode work, the default) or schedule:run from a CronJob (mode cron).
  *
  * @default {}
  */
 export interface SchedulerInput {
   /**
-   * CronJob schedule of php artisan schedule:run.
+   * work: one pod (a Deployment, Recreate) runs php artisan schedule:work, which starts schedule:run on every minute boundary, keeps runInBackground() and sub-minute tasks alive and, when stopped, runs schedule:interrupt and lets running tasks finish. cron: a CronJob starts a pod running schedule:run each minute (a light init: config, route and event caches); for clusters that must not keep a scheduler pod running, or schedules with only short foreground tasks. See docs/operations.md, Scheduler.
+   *
+   * @default "work"
+   */
+  mode?: 'work' | 'cron';
+  /**
+   * work mode: the longest scheduled task, seconds. The grace period is this plus 15 s, so a rollout or an eviction lets every running task finish; size withoutOverlapping($minutes) above it.
+   *
+   * @default 600
+   */
+  longestTaskSeconds?: number;
+  /**
+   * cron mode: the CronJob schedule of php artisan schedule:run.
    *
    * @default "* * * * *"
    */
   schedule?: string;
   /**
-   * A run that cannot start within this is skipped.
+   * cron mode: a run that cannot start within this is skipped.
    *
    * @default 30
    */
   startingDeadlineSeconds?: number;
   /**
-   * Longest run.
+   * cron mode: longest run.
    *
    * @default 600
    */
@@ -1356,7 +1369,7 @@ export interface WaGatewayInput {
    */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /**
-   * Message-sending retry policy.
+   * Message-sending retry policy (SEND_RETRY_*). Its budget, attempts x attemptTimeoutSeconds plus the delays (backoffSeconds doubling, capped at maxBackoffSeconds), is the first link of the chain in notificationCalls: 3 x 10 + 5 + 10 = 45 s by default.
    *
    * @default {}
    */
@@ -1364,7 +1377,7 @@ export interface WaGatewayInput {
     /**
      * Send attempts per message.
      *
-     * @default 5
+     * @default 3
      */
     attempts?: number;
     /**
@@ -1376,14 +1389,87 @@ export interface WaGatewayInput {
     /**
      * Retry delay cap.
      *
-     * @default 300
+     * @default 30
      */
     maxBackoffSeconds?: number;
+    /**
+     * Longest single send attempt, seconds (SEND_ATTEMPT_TIMEOUT_SECONDS). With the attempts and delays it makes the gateway's retry budget, which must fit in FastAPI's wait (notificationCalls.requestTimeoutSeconds - 5).
+     *
+     * @default 10
+     */
+    attemptTimeoutSeconds?: number;
   };
   env?: EnvMapInput;
   secretEnv?: SecretEnvInput;
   resources?: ResourcesInput;
   pod?: PodPlacementInput;
+}
+/**
+ * Calls out of a queued job (Laravel -> FastAPI -> WA gateway): their time budgets, checked as a chain, and the idempotency key passed along. See docs/operations.md, Calls out of a job.
+ *
+ * @default {}
+ */
+export interface NotificationCallsInput {
+  /**
+   * Worker pools (workers[].name) whose jobs call FastAPI; each pool's timeout must exceed requestTimeoutSeconds by 5 s or more. Default: every pool.
+   */
+  pools?: string[];
+  /**
+   * How long a job waits for FastAPI (Laravel's HTTP client timeout). FastAPI waits 5 s less for the WA gateway. The chain, checked: gateway retry budget (waGateway.retry) < requestTimeoutSeconds - 5 < requestTimeoutSeconds < the calling pools' timeout - 5 < their retryAfter - 15.
+   *
+   * @default 55
+   */
+  requestTimeoutSeconds?: number;
+  /**
+   * The idempotency key of a send, from Laravel through FastAPI to the WA gateway.
+   *
+   * @default {}
+   */
+  idempotency?: {
+    /**
+     * HTTP header carrying a send's idempotency key: Laravel sets it on its call to FastAPI (one key per notification, the same on every retry of the job), FastAPI passes it on to the gateway, the gateway sends once per key.
+     *
+     * @default "Idempotency-Key"
+     */
+    header?: string;
+    /**
+     * How long FastAPI and the gateway remember a key; at least every try of a calling job (tries x (retryAfter + backoff)), or a late retry sends again.
+     *
+     * @default 86400
+     */
+    ttlSeconds?: number;
+  };
+  /**
+   * Names of the variables through which the applications read these settings.
+   *
+   * @default {}
+   */
+  env?: {
+    /**
+     * Laravel: requestTimeoutSeconds (config/services.php).
+     *
+     * @default "NOTIFICATION_SERVICE_TIMEOUT"
+     */
+    requestTimeout?: string;
+    /**
+     * FastAPI: how long it waits for the gateway (requestTimeoutSeconds - 5).
+     *
+     * @default "WA_GATEWAY_TIMEOUT_SECONDS"
+     */
+    gatewayTimeout?: string;
+    /**
+     * Laravel, FastAPI and the gateway: idempotency.header.
+     *
+     * @default "IDEMPOTENCY_HEADER"
+     */
+    idempotencyHeader?: string;
+    /**
+     * FastAPI and the gateway: idempotency.ttlSeconds.
+     *
+     * @default "IDEMPOTENCY_TTL_SECONDS"
+     */
+    idempotencyTtl?: string;
+  };
 }
 /**
  * NetworkPolicies: default deny, then these allows.
@@ -1558,7 +1644,7 @@ export interface ObservabilityInput {
      */
     certificateExpiryDays?: number;
     /**
-     * Seconds since the scheduler CronJob last succeeded that alert.
+     * SchedulerNotRunning fires after this many seconds: since the CronJob last succeeded (cron mode), or without an available scheduler pod (work mode).
      *
      * @default 600
      */
