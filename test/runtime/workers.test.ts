@@ -7,7 +7,8 @@
  * pools need Horizon, which Debian does not package; their signal handling is proven with a stand-in by
  * the queues issue (#17).
  */
-import { workerStallSeconds } from '../../lib/laravel/queue-workers';
+import { SUPERVISION_FILES } from '../../lib/laravel/process-supervision';
+import { WORKER_PROGRESS_FILE, workerStallSeconds } from '../../lib/laravel/queue-workers';
 import { Pod } from './harness/pod';
 import { describeRuntime } from './harness/preflight';
 import { sleep, waitFor } from './harness/processes';
@@ -47,6 +48,25 @@ describe.each(['production', 'staging'] as const)('the queue:work pools of %s', 
     });
 
     if (environment === 'production') {
+      test('a worker the restart loop starts anew (queue:restart) is sampled afresh and stays live', async () => {
+        const worker = await env.cluster.runPod(env.object('Deployment', 'worker-default'));
+        const pidOf = async () => (await worker.exec('worker', ['cat', SUPERVISION_FILES.queueWorker])).stdout.trim();
+        try {
+          expect(await worker.probe('worker', 'liveness')).toMatchObject({ ok: true });
+          const first = await pidOf();
+          expect((await worker.exec('worker', ['php', 'artisan', 'queue:restart'])).code).toBe(0);
+          const second = await waitFor('the loop to start a new worker', async () => {
+            const pid = await pidOf();
+            return pid && pid !== first ? pid : undefined;
+          }, { timeoutMs: 60000, intervalMs: 500 });
+          expect(await worker.probe('worker', 'liveness')).toMatchObject({ ok: true });
+          expect((await worker.exec('worker', ['cat', WORKER_PROGRESS_FILE])).stdout).toMatch(new RegExp(`^${second} `));
+          expect(worker.container('worker').running).toBe(true);
+        } finally {
+          await worker.kill();
+        }
+      });
+
       test('a stuck worker fails liveness: healthy while idle and busy, failing once no progress was made for the stall limit', async () => {
         const timeout = 3;
         const sleepSeconds = 1;
