@@ -9,6 +9,7 @@ import * as path from 'path';
 import { Cluster, externalSecretKeys } from './harness/cluster';
 import { expand } from './harness/pod';
 import { describeRuntime, probeSatisfied, requirements } from './harness/preflight';
+import { waitFor } from './harness/processes';
 
 jest.setTimeout(60000);
 
@@ -176,7 +177,7 @@ describeRuntime('the generic pod runner', () => {
   test('the command is PID 1: without a handler it ignores the stop signal and is killed when the grace period ends', async () => {
     // $$$$: the kubelet reduces $$ to $ in commands, so the shell sees $$.
     const p = await cluster.runPod(pod({ terminationGracePeriodSeconds: 1, containers: [sh('pid1', 'echo "pid $$$$"; exec sleep 3600')] }));
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the shell to report its PID', () => p.logs('pid1').endsWith('\n'));
     expect(p.logs('pid1')).toBe('pid 1\n');
     const report = await p.terminate();
     expect(report.containers.pid1).toMatchObject({ killed: true, exit: { code: 137, signal: 'SIGKILL' } });
@@ -184,8 +185,10 @@ describeRuntime('the generic pod runner', () => {
   });
 
   test('a PID 1 that handles the stop signal stops gracefully after the preStop hook, whose output is reported', async () => {
-    const script = 'trap "echo got QUIT; exit 0" QUIT; while :; do sleep 0.1; done';
+    const script = 'trap "echo got QUIT; exit 0" QUIT; echo trap set; while :; do sleep 0.1; done';
     const p = await cluster.runPod(pod({ containers: [sh('graceful', script, { lifecycle: { preStop: { exec: { command: ['/bin/sh', '-c', 'echo hook ran; sleep 1'] } } } })] }));
+    // The signal must find the handler in place (PID 1 ignores a signal it has none for).
+    await waitFor('the handler to be set', () => p.logs('graceful').includes('trap set'));
     const report = await p.terminate({ gracePeriodSeconds: 20 });
     const c = report.containers.graceful;
     expect(c).toMatchObject({ killed: false, exit: { code: 0 } });
@@ -199,10 +202,9 @@ describeRuntime('the generic pod runner', () => {
     const a = await cluster.runPod(pod({ containers: [sh('srv', script)] }, 'net-a'));
     const b = await cluster.runPod(pod({ containers: [sh('srv', script)] }, 'net-b'));
     try {
-      await new Promise((r) => setTimeout(r, 1000));
       expect(a.ip).not.toBe(b.ip);
-      expect(await cluster.network.canConnect(a.ip, 7071)).toBe(true);
-      expect(await cluster.network.canConnect(b.ip, 7071)).toBe(true);
+      // Both listen once 7071 answers (7070 is bound first).
+      await waitFor('both servers to listen', async () => (await cluster.network.canConnect(a.ip, 7071)) && (await cluster.network.canConnect(b.ip, 7071)));
       expect(await cluster.network.canConnect(a.ip, 7070)).toBe(false);
       expect((await a.debug(['/usr/bin/python3', '-c', "import socket; socket.create_connection(('127.0.0.1', 7070), 2)"])).code).toBe(0);
     } finally {
