@@ -420,7 +420,7 @@ export class Pod {
 
   /** SIGKILL everything at once (the pod is gone, no grace). */
   async kill(): Promise<void> {
-    await Promise.all([...this.containers.values()].map((p) => p.daemon.kill()));
+    await Promise.all([...this.containers.values()].map((p) => p.kill()));
     await this.sandbox.kill();
     this.cluster.unregisterPod(this);
   }

@@ -126,6 +126,8 @@ export async function startObjectStore(cluster: Cluster, buckets: readonly strin
     address,
     port: 9000,
     argv: [process.execPath, fs.realpathSync(S3RVER), '-d', dir, '-a', address, '-p', '9000', '--silent', '--no-vhost-buckets', ...buckets.flatMap((b) => ['--configure-bucket', b])],
+    // Node as PID 1 of its namespace ignores SIGTERM (it installs no handler), and s3rver keeps nothing to flush.
+    stopSignal: 'SIGKILL',
   });
   const endpoint = `http://${address}:9000`;
   // s3rver answers unsigned requests: the test side reads and writes with curl (the AWS CLI takes a second
