@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Wiring only: arguments → synthesize (load and validate config, build charts, render, gate, write).
 import * as path from 'path';
+import { isMainThread, workerData } from 'worker_threads';
 import { ConfigError, displayPath, formatProblem } from './lib/config/load';
 import { projectRoot } from './tools/project-root';
-import { GateError, synthesize } from './tools/synth/synthesize';
+import { ENVIRONMENTS_PER_WORKER as ENVIRONMENTS_PER_THREAD, RENDER_WORKER } from './tools/synth/parallel';
+import { GateError, runSynthWorker, synthesize } from './tools/synth/synthesize';
 import { OutputError } from './tools/synth/write';
 
 // Config and output live in the project, whatever the working directory.
@@ -13,6 +15,7 @@ const USAGE = `usage: npm run synth [-- [--config <file>]... | [--config-dir <di
   --config-dir <dir>  read every environment file (*.yaml, *.yml) of this folder (default: config/)
   --outdir <dir>      write here (default: dist/, or $CDK8S_OUTDIR)
   --no-validate       skip the quality gate (not for production)
+  --threads <n>       render on at most n threads (default: one per core, used from ${ENVIRONMENTS_PER_THREAD} environments a thread)
   --help              print this and exit`;
 
 class UsageError extends Error {}
@@ -23,12 +26,16 @@ function parseArgs(argv: string[]) {
   let outdir = process.env.CDK8S_OUTDIR || path.join(PROJECT_ROOT, 'dist');
   let validate = true;
   let help = false;
+  let threads: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--config' || arg === '--outdir' || arg === '--config-dir') {
+    if (arg === '--config' || arg === '--outdir' || arg === '--config-dir' || arg === '--threads') {
       const value = argv[++i];
       if (!value) throw new UsageError(`${arg} needs a value`);
-      if (arg === '--config') configFiles.push(value);
+      if (arg === '--threads') {
+        if (!/^[1-9][0-9]{0,2}$/.test(value)) throw new UsageError(`--threads needs a whole number from 1 to 999, not "${value}"`);
+        threads = Number(value);
+      } else if (arg === '--config') configFiles.push(value);
       else if (arg === '--config-dir') configDir = value;
       else outdir = value;
     } else if (arg === '--no-validate') {
@@ -40,34 +47,43 @@ function parseArgs(argv: string[]) {
     }
   }
   if (configDir !== undefined && configFiles.length > 0) throw new UsageError('give --config files or --config-dir, not both');
-  return { configFiles, configDir: configDir ?? path.join(PROJECT_ROOT, 'config'), outdir, validate, help };
+  return { configFiles, configDir: configDir ?? path.join(PROJECT_ROOT, 'config'), outdir, validate, help, threads };
 }
 
-try {
-  const args = parseArgs(process.argv.slice(2));
-  if (args.help) {
-    console.log(USAGE);
-  } else {
-    const result = synthesize({
-      configFiles: args.configFiles,
-      configDir: args.configDir,
-      outdir: args.outdir,
-      validate: args.validate,
-      onRecovery: (r) => console.error(`${displayPath(args.outdir)}/: ${r.action} the write of an earlier, interrupted synth`),
-    });
-    for (const warning of result.warnings) console.error(`warning: ${formatProblem(warning)}`);
-    const names = result.environments.length > 8 ? `${result.environments.length} environments` : result.environments.join(', ');
-    console.log(`synthesized ${names} into ${path.relative(process.cwd(), args.outdir) || '.'}/ (${result.files.size} files)`);
+function main(): void {
+  try {
+    const args = parseArgs(process.argv.slice(2));
+    if (args.help) {
+      console.log(USAGE);
+    } else {
+      const result = synthesize({
+        configFiles: args.configFiles,
+        configDir: args.configDir,
+        outdir: args.outdir,
+        validate: args.validate,
+        threads: args.threads,
+        // A worker thread runs this file again (the bundle, or tsc's build); under ts-jest it is TypeScript.
+        workerScript: __filename.endsWith('.js') ? __filename : undefined,
+        onRecovery: (r) => console.error(`${displayPath(args.outdir)}/: ${r.action} the write of an earlier, interrupted synth`),
+      });
+      for (const warning of result.warnings) console.error(`warning: ${formatProblem(warning)}`);
+      const names = result.environments.length > 8 ? `${result.environments.length} environments` : result.environments.join(', ');
+      console.log(`synthesized ${names} into ${path.relative(process.cwd(), args.outdir) || '.'}/ (${result.files.size} files)`);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof GateError || err instanceof OutputError) {
+      console.error(err.message);
+    } else if (err instanceof UsageError) {
+      console.error(`${err.message}\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`synth failed: ${(err as Error).message}`);
+      if (process.env.DEBUG) console.error((err as Error).stack);
+    }
+    process.exitCode ||= 1;
   }
-} catch (err) {
-  if (err instanceof ConfigError || err instanceof GateError || err instanceof OutputError) {
-    console.error(err.message);
-  } else if (err instanceof UsageError) {
-    console.error(`${err.message}\n${USAGE}`);
-    process.exitCode = 2;
-  } else {
-    console.error(`synth failed: ${(err as Error).message}`);
-    if (process.env.DEBUG) console.error((err as Error).stack);
-  }
-  process.exitCode ||= 1;
 }
+
+// A render worker of a parallel synth runs this same file: it renders, it does not parse arguments.
+if (!isMainThread && workerData?.role === RENDER_WORKER) runSynthWorker(workerData);
+else main();

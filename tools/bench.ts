@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { projectRoot } from './project-root';
+import { ENVIRONMENTS_PER_WORKER } from './synth/parallel';
 
 const ROOT = projectRoot(__dirname);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -146,6 +147,7 @@ if (!process.env.BENCH_SKIP_LARGE) {
     [
       { label: '50 environments', command: `${program} ${configArgs(fifty)} --outdir ${out('fifty')}` },
       { label: '500 environments', command: `${program} ${configArgs(fiveHundred)} --outdir ${out('five-hundred')}` },
+      { label: '50 environments, one thread', command: `${program} ${configArgs(fifty)} --threads 1 --outdir ${out('fifty-one-thread')}` },
     ],
     LARGE_RUNS,
   );
@@ -155,6 +157,7 @@ fs.rmSync(work, { recursive: true, force: true });
 
 const cpuOf = (m: Measurement) => median(m.cpu);
 const ratio = (m: Measurement, base: Measurement) => `${(cpuOf(m) / cpuOf(base)).toFixed(2)}x`;
+const wallRatio = (m: Measurement, base: Measurement) => `${(median(m.wall) / median(base.wall)).toFixed(2)}x`;
 const row = (label: string, m: Measurement, note: string) =>
   `${label.padEnd(52)}${cpuOf(m).toFixed(3).padStart(7)} s [${Math.min(...m.cpu).toFixed(3)}-${Math.max(...m.cpu).toFixed(3)}]` +
   `${median(m.wall).toFixed(3).padStart(8)} s${m.peakMb.toFixed(0).padStart(6)} MB   ${note}`;
@@ -171,9 +174,11 @@ console.log(row('synth program alone, --no-validate', noGate, `${ratio(noGate, f
 console.log(row('floor behind npm run', npmFloor, `${ratio(npmFloor, floor)} floor: npm itself costs ${((cpuOf(npmFloor) - cpuOf(floor)) * 1000).toFixed(0)} ms`));
 console.log(row('floor behind npx cdk8s synth', cliFloor, `${ratio(cliFloor, floor)} floor: npx and the cdk8s CLI cost ${((cpuOf(cliFloor) - cpuOf(floor)) * 1000).toFixed(0)} ms`));
 if (large) {
-  const [fifty, fiveHundred] = large;
+  const [fifty, fiveHundred, fiftyOneThread] = large;
   const perEnvironment = ((cpuOf(fiveHundred) - cpuOf(fifty)) / 450) * 1000;
-  console.log(row('50 environments from production.yaml', fifty, `${ratio(fifty, alone)} the shipped synth (target <= 3x)`));
+  const threads = Math.min(os.availableParallelism(), Math.floor(50 / ENVIRONMENTS_PER_WORKER));
+  console.log(row('50 environments from production.yaml', fifty, `${wallRatio(fifty, alone)} the shipped synth's wall time (target <= 3x), ${ratio(fifty, alone)} its CPU; ${threads} threads`));
+  console.log(row('50 environments, --threads 1', fiftyOneThread, `${wallRatio(fiftyOneThread, alone)} the shipped synth's wall time, ${ratio(fiftyOneThread, alone)} its CPU`));
   console.log(row('500 environments from production.yaml', fiveHundred, `${median(fiveHundred.wall).toFixed(1)} s wall (target < 10 s, < 600 MB); ${perEnvironment.toFixed(1)} ms CPU per environment`));
 }
 console.log(`\nsynth program, CPU by phase (ms, SYNTH_TRACE=1): ${breakdown}`);

@@ -181,6 +181,48 @@ describe('the writer, killed before each of its file system calls', () => {
   });
 });
 
+describe('folders that already hold their new files', () => {
+  const tree: Tree = {
+    'production/deployment-web.yaml': 'replicas: 3\n',
+    'production/service-web.yaml': 'port: 80\n',
+    'staging/deployment-web.yaml': 'replicas: 1\n',
+    'argocd/application-production.yaml': 'path: production\n',
+  };
+
+  test('are left alone: an unchanged output takes no write step, a change swaps only its folder', () => {
+    const outdir = path.join(fs.mkdtempSync(path.join(work, 'unchanged-')), 'dist');
+    writeTree(outdir, tree);
+    expect(traceSteps((env) => drive({ outdir, files: tree }, env))).toEqual([]);
+    expect(snapshotTree(outdir)).toEqual(tree);
+
+    const changed = { ...tree, 'production/deployment-web.yaml': 'replicas: 4\n' };
+    const steps = traceSteps((env) => drive({ outdir, files: changed }, env));
+    expect(steps.filter((s) => /^(retire|move in) /.test(s))).toEqual(['retire production', 'move in production']);
+    expect(steps.filter((s) => s.startsWith('write ') && s !== 'write the commit record')).toEqual(['write production/deployment-web.yaml', 'write production/service-web.yaml']);
+    expect(snapshotTree(outdir)).toEqual(changed);
+    expectNoLeftovers(outdir, ['dist']);
+  });
+
+  test('are rewritten when they hold anything else: a stray file, an empty folder, a link, other bytes', () => {
+    const outdir = path.join(fs.mkdtempSync(path.join(work, 'stray-')), 'dist');
+    const strays: Array<[string, (dir: string) => void]> = [
+      ['a stray file', (dir) => fs.writeFileSync(path.join(dir, 'staging', 'notes.txt'), 'x')],
+      ['an empty folder', (dir) => fs.mkdirSync(path.join(dir, 'staging', 'empty'))],
+      ['a symbolic link', (dir) => fs.symlinkSync('deployment-web.yaml', path.join(dir, 'staging', 'link.yaml'))],
+      ['other bytes', (dir) => fs.writeFileSync(path.join(dir, 'staging', 'deployment-web.yaml'), 'replicas: 1 \n')],
+      ['a file where the folder was', (dir) => (fs.rmSync(path.join(dir, 'staging'), { recursive: true }), fs.writeFileSync(path.join(dir, 'staging'), 'x'))],
+    ];
+    for (const [what, spoil] of strays) {
+      writeTree(outdir, tree);
+      spoil(outdir);
+      const steps = traceSteps((env) => drive({ outdir, files: tree }, env));
+      expect({ what, swapped: steps.filter((s) => /^(retire|move in) /.test(s)) }).toEqual({ what, swapped: ['retire staging', 'move in staging'] });
+      expect(snapshotTree(outdir)).toEqual(tree);
+      expectNoLeftovers(outdir, ['dist']);
+    }
+  });
+});
+
 describe('npm run synth, killed while it writes', () => {
   test('old or new after a kill at each phase; the next synth completes it and validate counts only its objects', () => {
     const base = fs.mkdtempSync(path.join(work, 'synth-kill-'));
@@ -234,7 +276,11 @@ describe('npm run synth, killed while it writes', () => {
     const base = fs.mkdtempSync(path.join(work, 'validate-pending-'));
     const outdir = path.join(base, 'dist');
     expect(runSynth(['--outdir', outdir]).status).toBe(0);
+    // A stray file, so that the next synths have a folder to swap (an unchanged output is left alone).
+    const spoil = () => fs.writeFileSync(path.join(outdir, 'staging', 'stray.yaml'), 'stray: true\n');
+    spoil();
     const steps = traceSteps((env) => runSynth(['--outdir', outdir], { env }));
+    spoil();
     expect(runSynth(['--outdir', outdir], { env: { PEMBAYARAN_KILL_AT_WRITE_STEP: String(steps.indexOf('commit') + 2) } }).signal).toBe('SIGKILL');
     const validate = runCommand('tools/validate/cli.ts', [outdir]);
     expect(validate.status).toBe(2);

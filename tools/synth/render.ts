@@ -57,16 +57,26 @@ export interface RenderEnvironmentsOptions {
 export function renderEnvironments(configs: readonly EnvironmentConfig[], options: RenderEnvironmentsOptions, take: (manifests: Manifest[]) => void): void {
   const environments: EnvironmentOutput[] = [];
   for (const config of configs) {
-    const chart = timed('build', () => new PembayaranChart(new App(), config));
-    const manifests = timed('render', () => renderChart(chart));
+    const manifests = renderEnvironment(config);
     environments.push({ config, objects: manifests.map((m) => summaryOf(m.object)) });
     take(manifests);
   }
-  if (options.argocd) take(timed('render', () => renderChart(new ArgoCdChart(new App(), environments))));
+  if (options.argocd) take(renderArgoCd(environments));
+}
+
+/** One environment's objects, from a cdk8s app of its own. */
+export function renderEnvironment(config: EnvironmentConfig): Manifest[] {
+  const chart = timed('build', () => new PembayaranChart(new App(), config));
+  return timed('render', () => renderChart(chart));
+}
+
+/** The Argo CD chart's objects, from what the environments rendered. */
+export function renderArgoCd(environments: readonly EnvironmentOutput[]): Manifest[] {
+  return timed('render', () => renderChart(new ArgoCdChart(new App(), environments)));
 }
 
 /** What the Argo CD chart reads of an object (kind, namespace, TLS of Ingresses and Gateways), without holding the whole object. */
-function summaryOf(object: KubeObject): RenderedObject {
+export function summaryOf(object: KubeObject): RenderedObject {
   const summary = { apiVersion: object.apiVersion, kind: object.kind, metadata: { namespace: object.metadata.namespace } };
   return TLS_OWNER_KINDS.includes(object.kind) ? { ...summary, spec: object.spec } : summary;
 }

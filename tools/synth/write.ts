@@ -82,12 +82,17 @@ export function writeOutput(outdir: string, files: RenderedFiles, only?: readonl
   const label = options.label ?? displayPath(root);
   const steps = new Steps();
   recoverOutput(outdir, options, steps);
-  const folders = managedFolders(root, files, only);
+  // A folder that already holds exactly its new files is left alone: re-running synth after a change to
+  // one environment rewrites that environment's folder (and Argo CD's), not every folder.
+  const folders = managedFolders(root, files, only).filter((folder) => !folderHolds(root, folder, files));
+  if (folders.length === 0) return;
+  const changed = new Set(folders);
   checkWritable(root, journal, folders, label);
 
   lock(journal, steps, label);
   try {
     for (const [file, content] of files) {
+      if (!changed.has(file.slice(0, file.indexOf('/')))) continue;
       const target = path.join(journal, 'new', ...file.split('/'));
       makeDirs(path.dirname(target), steps);
       steps.run(`write ${file}`, () => fs.writeFileSync(target, content));
@@ -215,6 +220,33 @@ function startTime(pid: number): string | undefined {
 }
 
 /** The folders a write replaces: `only`, or every entry of the output and every folder of the new files. */
+/** Whether `root/folder` is a real folder holding exactly the files of `files` under `folder/` (regular files, same bytes), and nothing else. */
+function folderHolds(root: string, folder: string, files: RenderedFiles): boolean {
+  const prefix = `${folder}/`;
+  const expected = [...files.keys()].filter((file) => file.startsWith(prefix));
+  const dir = path.join(root, ...folder.split('/'));
+  const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (expected.length === 0 || !stat?.isDirectory()) return false;
+  const present: string[] = [];
+  const walk = (relative: string): boolean => {
+    const entries = fs.readdirSync(path.join(dir, relative), { withFileTypes: true });
+    if (entries.length === 0) return false;
+    for (const entry of entries) {
+      const name = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (!walk(name)) return false;
+      } else if (entry.isFile()) {
+        present.push(`${prefix}${name}`);
+      } else {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (!walk('') || present.length !== expected.length) return false;
+  return present.every((file) => files.has(file) && fs.readFileSync(path.join(root, ...file.split('/')), 'utf8') === files.get(file));
+}
+
 function managedFolders(root: string, files: RenderedFiles, only?: readonly string[]): string[] {
   if (only) {
     const folders = only.map((f) => f.replace(/\/+$/, ''));
