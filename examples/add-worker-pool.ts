@@ -24,6 +24,8 @@ export function withReportsPool(app: App, config: EnvironmentConfig): { stack: P
     maxTime: 3600,
     resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '768Mi' } },
     autoscaling: { enabled: true, maxReplicas: 4, listLength: 5, cooldownPeriod: 600, pollingInterval: 30 },
+    // Up to 4 pods: a node drain evicts one at a time (PodDisruptionBudget), each finishing its report first.
+    maxUnavailable: 1,
   });
   return { stack, pool };
 }

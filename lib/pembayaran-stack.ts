@@ -19,6 +19,7 @@ import { QueueWorkerPool } from './laravel/queue-workers';
 import { retryAfterOf } from './laravel/queue-budgets';
 import { horizonPrefix } from './laravel/process-supervision';
 import { LaravelScheduler } from './laravel/scheduler';
+import { OCTANE_SERVERS } from './laravel/octane-servers';
 import { resolveRemoteRefs, SecretEnvironment } from './core/secret-environment';
 import { WhatsAppGateway } from './notifications/wa-gateway';
 
@@ -104,6 +105,7 @@ export class PembayaranStack extends Construct {
       nginxImage: web.nginxImage,
       resources: web.resources,
       phpFpm: web.phpFpm,
+      php: web.php,
       clientMaxBodySize: web.clientMaxBodySize,
       readinessPath: web.readinessPath,
       drainSeconds: web.drainSeconds,
@@ -122,6 +124,7 @@ export class PembayaranStack extends Construct {
       maxUnavailable: web.maxUnavailable,
       trustedProxies: config.laravel.trustedProxies,
       readinessHost: config.laravel.host,
+      octane: web.runtime === 'octane' ? { server: OCTANE_SERVERS[web.octane.server], workers: web.octane.workers, maxRequests: web.octane.maxRequests } : undefined,
     });
 
     this.edge = this.addEdge();
@@ -149,6 +152,7 @@ export class PembayaranStack extends Construct {
       image: fastapi.image,
       appModule: fastapi.appModule,
       replicas: fastapi.replicas,
+      maxUnavailable: fastapi.maxUnavailable,
       healthPath: fastapi.healthPath,
       timeoutGracefulShutdown: fastapi.timeoutGracefulShutdown,
       logLevel: fastapi.logLevel,
@@ -187,6 +191,7 @@ export class PembayaranStack extends Construct {
       objectStorage: { port: config.objectStorage.port, peers: config.objectStorage.peers },
       waGatewayFromLaravel: config.waGateway.allowFromLaravel,
       edge: this.edge,
+      webPort: this.web.containerPort,
     });
 
     const backup = config.backup;
@@ -237,7 +242,7 @@ export class PembayaranStack extends Construct {
     }
 
     const observability = config.observability;
-    if (observability.metrics.enabled || observability.alerts.enabled) {
+    if (observability.metrics.enabled || observability.alerts.enabled || observability.uptime.enabled) {
       this.observability = new Observability(this, 'Observability', {
         context,
         settings: this.settings,
@@ -253,6 +258,8 @@ export class PembayaranStack extends Construct {
         restoreCheck: this.restoreCheck,
         networkPolicies: this.networkPolicies,
         edge: this.edge,
+        // Laravel's health route through the edge: DNS, certificate, Gateway and app in one request.
+        uptimeTargets: [`https://${config.laravel.host}${config.web.readinessPath}`],
       });
     }
   }
@@ -352,6 +359,7 @@ export class PembayaranStack extends Construct {
       maxTime: pool.maxTime,
       horizon: pool.horizon,
       resources: pool.resources,
+      maxUnavailable: pool.maxUnavailable,
       autoscaling: pool.autoscaling.enabled
         ? {
             maxReplicas: pool.autoscaling.maxReplicas,

@@ -41,7 +41,7 @@ const PRECOMPILED = [
   'apps/v1 Deployment', 'batch/v1 Job', 'batch/v1 CronJob', 'networking.k8s.io/v1 Ingress',
   'networking.k8s.io/v1 NetworkPolicy', 'autoscaling/v2 HorizontalPodAutoscaler', 'policy/v1 PodDisruptionBudget',
   'external-secrets.io/v1 ExternalSecret', 'keda.sh/v1alpha1 ScaledObject', 'keda.sh/v1alpha1 TriggerAuthentication',
-  'monitoring.coreos.com/v1 PodMonitor', 'monitoring.coreos.com/v1 ServiceMonitor', 'monitoring.coreos.com/v1 PrometheusRule',
+  'monitoring.coreos.com/v1 PodMonitor', 'monitoring.coreos.com/v1 ServiceMonitor', 'monitoring.coreos.com/v1 PrometheusRule', 'monitoring.coreos.com/v1 Probe',
   'argoproj.io/v1alpha1 Application', 'argoproj.io/v1alpha1 AppProject',
   'gateway.networking.k8s.io/v1 Gateway', 'gateway.networking.k8s.io/v1 HTTPRoute',
   'gateway.envoyproxy.io/v1alpha1 BackendTrafficPolicy', 'gateway.envoyproxy.io/v1alpha1 SecurityPolicy',

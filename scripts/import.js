@@ -25,6 +25,8 @@ const groups = {
     'prometheus-operator/monitoring.coreos.com_servicemonitors.yaml',
     'prometheus-operator/monitoring.coreos.com_podmonitors.yaml',
     'prometheus-operator/monitoring.coreos.com_prometheusrules.yaml',
+    // The external uptime check (observability.uptime): a Probe for the blackbox exporter.
+    'prometheus-operator/monitoring.coreos.com_probes.yaml',
   ],
   'keda': ['keda/keda.sh_scaledobjects.yaml', 'keda/keda.sh_triggerauthentications.yaml'],
   // The web edge: Gateway API (standard channel) and Envoy Gateway's policies (lib/edge/).

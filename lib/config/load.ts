@@ -5,7 +5,7 @@ import { environmentChecks } from './environments';
 import { legacyKeysOf, migrateLegacyKeys } from './legacy-keys';
 import { formatKeyPath, showValue } from './messages';
 import { entryKind, InputError, loadYamlDocument, MAX_CONFIG_BYTES, readRegularFile } from './safe-input';
-import { checkSemantics } from './semantics';
+import { checkSemantics, writtenRuntimeKeys } from './semantics';
 import { EnvironmentConfig } from './types.generated';
 import { schemaNodeAt } from './walk';
 // The schema compiled ahead of time (scripts/gen-config.js) with allErrors, useDefaults (ajv fills
@@ -73,6 +73,7 @@ export function parseEnvironment(file: string, text: string, warnings: ConfigPro
   }
   // What the file itself says about legacy keys, before validation fills the defaults into it.
   const legacy = legacyKeysOf(document);
+  const runtimeKeys = writtenRuntimeKeys(document);
   const validate = validateSchema as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
   if (!validate(document)) {
     throw new ConfigError(schemaProblems(file, document, validate.errors ?? []));
@@ -80,7 +81,7 @@ export function parseEnvironment(file: string, text: string, warnings: ConfigPro
   const config = document as EnvironmentConfig;
   const migrated = migrateLegacyKeys(config, legacy);
   warnings.push(...migrated.warnings.map((p) => ({ file, ...p })));
-  const problems = [...migrated.problems, ...checkSemantics(config)].map((p) => ({ file, ...p }));
+  const problems = [...migrated.problems, ...checkSemantics(config, runtimeKeys)].map((p) => ({ file, ...p }));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -1,12 +1,14 @@
 import { kubernetesValueProblems } from './kubernetes-values';
-import { showValue } from './messages';
+import { formatKeyPath, showValue } from './messages';
 import { scanSecrets } from './secret-scan';
 import { EnvironmentConfig, Image } from './types.generated';
 import { INGRESS_CONTROLLERS } from '../edge/ingress-controller';
 import { requestTimeoutChain } from '../laravel/request-timeouts';
 import { minimumRetryAfter, quantityMiB, retryAfterOf, workerMemoryMiB } from '../laravel/queue-budgets';
 import { indexByDefinition, valuesOf } from './walk';
-import { DEFAULT_RESOURCES, RETRY_AFTER, WORKER_MEMORY_MIB } from '../core/defaults';
+import { DEFAULT_RESOURCES, PHP_FPM_HEALTH_POOL, RETRY_AFTER, WORKER_MEMORY_MIB } from '../core/defaults';
+import { MANAGED_PHP_DIRECTIVES, phpMemoryProblem } from '../laravel/php-settings';
+import { OCTANE_SERVERS } from '../laravel/octane-servers';
 import { NGINX_REQUEST_MEMORY_KIB, nginxMaxActiveRequests, nginxWorkerProcesses } from '../laravel/web-server-config';
 
 /** Ingress annotations that set the edge's backend timeouts (ingress-nginx). */
@@ -20,8 +22,27 @@ export interface SemanticProblem {
 
 const PRODUCTION_LOG_LEVELS = ['info', 'notice', 'warning', 'error'];
 
-/** Every cross-field and safety problem of a schema-valid config. */
-export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
+/** Keys that configure one web runtime only (`web.runtime`). */
+export const RUNTIME_ONLY_KEYS: ReadonlyArray<{ readonly path: readonly string[]; readonly runtime: 'php-fpm' | 'octane' }> = [
+  { path: ['web', 'phpFpm'], runtime: 'php-fpm' },
+  { path: ['web', 'nginxImage'], runtime: 'php-fpm' },
+  { path: ['web', 'resources', 'nginx'], runtime: 'php-fpm' },
+  { path: ['web', 'octane'], runtime: 'octane' },
+];
+
+/** Which RUNTIME_ONLY_KEYS the file itself writes: read before validation fills in the defaults. */
+export function writtenRuntimeKeys(document: unknown): Set<string> {
+  const written = new Set<string>();
+  for (const { path } of RUNTIME_ONLY_KEYS) {
+    let node: unknown = document;
+    for (const segment of path) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined;
+    if (node !== undefined) written.add(path.join('.'));
+  }
+  return written;
+}
+
+/** Every cross-field and safety problem of a schema-valid config; `written` are the runtime-only keys the file sets (writtenRuntimeKeys). */
+export function checkSemantics(config: EnvironmentConfig, written: ReadonlySet<string> = new Set()): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   const production = config.tier === 'production';
   const byDefinition = indexByDefinition(config);
@@ -75,6 +96,9 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
       `is ${waProbes.liveness.path}, the readiness path; a logged-out session would fail liveness and restart the gateway in a loop while an operator scans the QR code: use a path that does not consult the session, or type tcp`,
     );
   }
+  if (production && config.fastapi.replicas > 1 && config.fastapi.maxUnavailable >= config.fastapi.replicas) {
+    add('fastapi.maxUnavailable', `is ${config.fastapi.maxUnavailable} with ${config.fastapi.replicas} replicas; a node drain could evict every notification replica at once: lower it below replicas`);
+  }
   if (config.waGateway.replicas > 1) {
     add('waGateway.replicas', `is ${config.waGateway.replicas}; a WhatsApp session can be open in only one process: set 1`);
   }
@@ -85,6 +109,9 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
     seenPools.add(pool.name);
     if (pool.autoscaling.enabled && pool.autoscaling.maxReplicas < pool.replicas) {
       add(`workers[${i}].autoscaling.maxReplicas`, `is ${pool.autoscaling.maxReplicas}, below replicas (${pool.replicas})`);
+    }
+    if (production && pool.replicas > 1 && pool.maxUnavailable >= pool.replicas) {
+      add(`workers[${i}].maxUnavailable`, `is ${pool.maxUnavailable} with ${pool.replicas} replicas; a node drain could evict the whole pool at once: lower it below replicas`);
     }
     problems.push(...workerPoolProblems(pool, `workers[${i}]`));
   });
@@ -118,24 +145,50 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
       }
     }
   }
+  const octane = web.runtime === 'octane';
+  for (const { path, runtime } of RUNTIME_ONLY_KEYS) {
+    const key = path.join('.');
+    if (!written.has(key) || runtime === web.runtime) continue;
+    add(
+      key,
+      runtime === 'php-fpm'
+        ? 'applies to web.runtime php-fpm only; Octane runs no php-fpm pool and no nginx: remove it (Octane: web.octane.workers and web.octane.maxRequests, its container web.resources.php)'
+        : `applies to web.runtime octane only (web.runtime is ${web.runtime}): set web.runtime: octane, or remove it`,
+    );
+  }
+  if (octane && web.autoscaling.phpFpm.enabled) {
+    add('web.autoscaling.phpFpm.enabled', "is true, but web.runtime is octane: the trigger reads php-fpm's busy children, and Octane has no php-fpm pool or exporter: set false (CPU and memory scale Octane)");
+  }
   // nginx's memory limit bounds the requests it holds at once; fewer than php-fpm can answer wastes the pool.
   const nginxResources = web.resources.nginx ?? DEFAULT_RESOURCES.nginx;
   const maxActive = nginxMaxActiveRequests(nginxResources, nginxWorkerProcesses(nginxResources));
-  if (maxActive < web.phpFpm.maxChildren) {
+  if (!octane && maxActive < web.phpFpm.maxChildren) {
     add(
       'web.resources.nginx.limits.memory',
       `is ${nginxResources.limits.memory}; nginx can hold only ${maxActive} requests in progress in it (up to ${NGINX_REQUEST_MEMORY_KIB} KiB each), fewer than web.phpFpm.maxChildren (${web.phpFpm.maxChildren}): raise it`,
     );
   }
   const fpmScaling = web.autoscaling.phpFpm;
-  if (fpmScaling.enabled) {
+  if (fpmScaling.enabled && !octane) {
     if (!web.autoscaling.enabled) add('web.autoscaling.phpFpm.enabled', 'is true but web.autoscaling.enabled is false: enable autoscaling, or turn the php-fpm trigger off');
     if (!fpmScaling.prometheusAddress) add('web.autoscaling.phpFpm.prometheusAddress', 'is missing; KEDA needs the Prometheus URL to read php-fpm saturation, e.g. http://prometheus-operated.monitoring.svc:9090');
     if (!config.observability.metrics.enabled) add('web.autoscaling.phpFpm.enabled', 'is true but observability.metrics.enabled is false: the php-fpm exporter the trigger reads would not run');
   }
   const fpm = web.phpFpm;
-  if (fpm.minSpareServers > fpm.maxSpareServers || fpm.startServers < fpm.minSpareServers || fpm.startServers > fpm.maxSpareServers || fpm.maxSpareServers > fpm.maxChildren) {
+  if (!octane && (fpm.minSpareServers > fpm.maxSpareServers || fpm.startServers < fpm.minSpareServers || fpm.startServers > fpm.maxSpareServers || fpm.maxSpareServers > fpm.maxChildren)) {
     add('web.phpFpm', 'php-fpm needs minSpareServers <= startServers <= maxSpareServers <= maxChildren');
+  }
+
+  problems.push(...phpSettingsProblems(config));
+
+  const uptime = config.observability.uptime;
+  if (uptime.enabled && !uptime.proberUrl) {
+    add('observability.uptime.proberUrl', 'is missing; the uptime check needs the blackbox exporter Prometheus scrapes, host:port, e.g. prometheus-blackbox-exporter.monitoring.svc:9115');
+  }
+  if (production) {
+    (uptime.targets ?? []).forEach((target, i) => {
+      if (!target.startsWith('https://')) add(`observability.uptime.targets[${i}]`, `${showValue(target)} is not HTTPS; production is served over HTTPS only, so probe what visitors use`);
+    });
   }
 
   problems.push(...edgeProblems(config));
@@ -187,6 +240,27 @@ export function checkSemantics(config: EnvironmentConfig): SemanticProblem[] {
   ]) {
     const problem = cronProblem(schedule);
     if (problem) add(path, `${showValue(schedule)} is not a valid cron schedule: ${problem}`);
+  }
+  return problems;
+}
+
+/** `web.php`: memory_limit x PHP processes within the container's memory, production's OPcache, directives owned by other keys. */
+export function phpSettingsProblems(config: EnvironmentConfig): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  const web = config.web;
+  const php = web.php;
+  const memory = phpMemoryProblem(php, {
+    // Every child of both php-fpm pools, or every Octane worker, may reach memory_limit at once.
+    processes: web.runtime === 'octane' ? OCTANE_SERVERS[web.octane.server].phpProcesses(web.octane.workers) : web.phpFpm.maxChildren + PHP_FPM_HEALTH_POOL.children,
+    containerMemoryLimit: (web.resources.php ?? DEFAULT_RESOURCES.php).limits.memory,
+  });
+  if (memory) problems.push({ path: 'web.php.memoryLimit', message: memory });
+  if (config.tier === 'production' && php.opcache.validateTimestamps) {
+    problems.push({ path: 'web.php.opcache.validateTimestamps', message: 'is true; the code in an image never changes, and checking timestamps costs a stat per file on every request: production sets false' });
+  }
+  for (const name of Object.keys(php.ini)) {
+    const owner = MANAGED_PHP_DIRECTIVES[name];
+    if (owner) problems.push({ path: formatKeyPath(['web', 'php', 'ini', name]), message: `is set from ${owner}; set it there, so the checks that depend on it see it` });
   }
   return problems;
 }

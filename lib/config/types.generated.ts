@@ -290,6 +290,10 @@ export interface WebConfig {
    * Replicas (the HPA minimum when autoscaling).
    */
   replicas: number;
+  /**
+   * How the web pods run PHP. `php-fpm`: php-fpm and nginx side by side (web.phpFpm, web.nginxImage, web.resources.nginx). `octane`: Laravel Octane (`php artisan octane:start`, web.octane) in one container that keeps the application booted between requests and serves public/ itself; the php-fpm settings are refused with it. The image must hold laravel/octane and the server (lib/laravel/octane-servers.ts).
+   */
+  runtime: 'php-fpm' | 'octane';
   nginxImage: Image;
   /**
    * Per-container resources; unset ones use the defaults in lib/core/defaults.ts.
@@ -300,7 +304,7 @@ export interface WebConfig {
     init?: Resources;
   };
   /**
-   * php-fpm pool tuning.
+   * php-fpm pool tuning (web.runtime php-fpm; refused with octane).
    */
   phpFpm: {
     /**
@@ -325,6 +329,62 @@ export interface WebConfig {
     maxRequests: number;
   };
   /**
+   * Laravel Octane, with web.runtime octane.
+   */
+  octane: {
+    /**
+     * Octane's server: `frankenphp` (the frankenphp binary on the PATH, e.g. an image FROM dunglas/frankenphp), `roadrunner` (the rr binary, spiral/roadrunner-cli), `swoole` (the swoole or openswoole extension).
+     */
+    server: 'frankenphp' | 'roadrunner' | 'swoole';
+    /**
+     * --workers: application workers, each serving one request at a time (Swoole also gets as many task workers). Each may use up to web.php.memoryLimit.
+     */
+    workers: number;
+    /**
+     * --max-requests: a worker is replaced after this many requests (against leaks in a long-lived application).
+     */
+    maxRequests: number;
+  };
+  /**
+   * php.ini and OPcache settings of the PHP web container, in a file mounted read-only into the image's conf.d (/usr/local/etc/php/conf.d/zz-pembayaran.ini). max_execution_time and max_input_time are web.requestTimeoutSeconds (the innermost step of the request-timeout chain), post_max_size and upload_max_filesize are web.clientMaxBodySize; errors are logged, never displayed.
+   */
+  php: {
+    /**
+     * PHP memory_limit of one request, in MiB (e.g. 64M). memory_limit x PHP processes (php-fpm children of both pools, or Octane workers) plus OPcache's shared memory must fit the container's memory limit, so PHP ends the one request that asks for more instead of the kernel killing the container. Default: the container's memory limit less OPcache's shared memory, divided among the processes, rounded down (lib/laravel/php-settings.ts).
+     */
+    memoryLimit?: string;
+    /**
+     * OPcache.
+     */
+    opcache: {
+      /**
+       * opcache.memory_consumption in MiB, shared by the container's PHP processes (interned strings included).
+       */
+      memoryConsumption: number;
+      /**
+       * opcache.interned_strings_buffer in MiB, part of memoryConsumption.
+       */
+      internedStringsBuffer: number;
+      /**
+       * opcache.max_accelerated_files: a Laravel app with its vendor tree has 5,000 to 15,000 PHP files.
+       */
+      maxAcceleratedFiles: number;
+      /**
+       * opcache.validate_timestamps. The code in an image never changes, so checking file times only costs a stat per file; production refuses true.
+       */
+      validateTimestamps: boolean;
+      /**
+       * opcache.jit. Off by default: Laravel's I/O-bound requests gain little, and the buffer costs memory in every container.
+       */
+      jit: 'disable' | 'tracing' | 'function';
+      /**
+       * opcache.jit_buffer_size in MiB when jit is on (counted in the memory budget).
+       */
+      jitBufferSize: number;
+    };
+    ini: PhpIniMap;
+  };
+  /**
    * nginx client_max_body_size and the ingress proxy-body-size.
    */
   clientMaxBodySize: string;
@@ -333,7 +393,7 @@ export interface WebConfig {
    */
   readinessPath: string;
   /**
-   * preStop pause while endpoints drain, before nginx stops.
+   * preStop pause while endpoints drain, before nginx stops (or octane:stop runs).
    */
   drainSeconds: number;
   /**
@@ -533,6 +593,12 @@ export interface Resources {
   };
 }
 /**
+ * php.ini directives: name to value, one line each.
+ */
+export interface PhpIniMap {
+  [k: string]: string;
+}
+/**
  * Kubernetes annotations.
  */
 export interface AnnotationMap {
@@ -612,6 +678,10 @@ export interface WorkerPoolConfig {
   };
   resources?: Resources;
   /**
+   * Pods of the pool a node drain may evict at once. A PodDisruptionBudget enforces it when the pool can run more than one pod (replicas or autoscaling.maxReplicas above 1); evicted workers finish their running job first (the grace period exceeds the timeout). Production refuses a value that lets a drain evict every replica.
+   */
+  maxUnavailable: number;
+  /**
    * KEDA autoscaling.
    */
   autoscaling: {
@@ -682,6 +752,10 @@ export interface FastapiConfig {
    * Replicas.
    */
   replicas: number;
+  /**
+   * Replicas a node drain may evict at once. A PodDisruptionBudget enforces it when replicas is above 1, so a drain never evicts every replica together; production refuses a value that would.
+   */
+  maxUnavailable: number;
   /**
    * Readiness and liveness path.
    */
@@ -946,6 +1020,10 @@ export interface ObservabilityConfig {
      */
     restarts: number;
     /**
+     * Days before the public certificate expires (as the uptime check sees it, observability.uptime) that alert; cert-manager renews 30 days ahead, so this fires only when renewal has failed for two weeks.
+     */
+    certificateExpiryDays: number;
+    /**
      * Seconds since the scheduler CronJob last succeeded that alert.
      */
     schedulerStaleSeconds: number;
@@ -954,6 +1032,33 @@ export interface ObservabilityConfig {
      */
     ingressNamespaceLabel: 'exported_namespace' | 'namespace';
     runbookBaseUrl?: HttpUrl;
+  };
+  /**
+   * External uptime check of the public URL (Prometheus Operator Probe for the blackbox exporter).
+   */
+  uptime: {
+    /**
+     * An external uptime check of the public URLs: a Prometheus Operator Probe that has the blackbox exporter fetch each target through DNS, TLS and the edge, with alerts when it fails, goes unscraped, or sees a certificate close to expiry. Needs a blackbox exporter (proberUrl) with the module.
+     */
+    enabled: boolean;
+    /**
+     * The blackbox exporter Prometheus scrapes, host:port, e.g. prometheus-blackbox-exporter.monitoring.svc:9115. Required when enabled. Default: none.
+     */
+    proberUrl?: string;
+    /**
+     * The blackbox exporter module (its configuration must define it; http_2xx is in the exporter's default configuration).
+     */
+    module: string;
+    /**
+     * How often each target is probed.
+     */
+    interval: string;
+    /**
+     * Public URLs to probe (https:// in production). Default: https://<laravel.host><web.readinessPath>, Laravel's health route through the edge.
+     *
+     * @minItems 1
+     */
+    targets?: [HttpUrl, ...HttpUrl[]];
   };
   monitorLabels: LabelMap;
 }

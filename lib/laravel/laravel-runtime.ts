@@ -38,6 +38,8 @@ export interface LaravelPodOptions {
   readonly env?: EnvVar[];
   /** The artisan caches to build. @default ARTISAN_CACHE_COMMANDS */
   readonly caches?: readonly string[];
+  /** More shell steps on the copy (/shared-public), e.g. the web server's own files. @default - none */
+  readonly publicSteps?: readonly string[];
 }
 
 /**
@@ -87,6 +89,7 @@ export class LaravelRuntime {
         `cp -R ${PUBLIC_DIR}/. /shared-public/`,
         // What `php artisan storage:link` makes, in the copy nginx serves (the image's public/ is read-only).
         `ln -sfn ${APP_ROOT}/storage/app/public /shared-public/storage`,
+        ...(options.publicSteps ?? []),
       );
     }
     return this.container('prepare', {

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { KubeDeployment, Probe } from '../../imports/k8s';
 import { ScaledObject, ScaledObjectSpecTriggersAuthenticationRefKind, TriggerAuthentication } from '../../imports/keda.sh';
 import { Resources } from '../config/types.generated';
+import { DisruptionBudget, spreadOverZonesAndNodes } from '../core/availability';
 import { DEFAULT_RESOURCES } from '../core/defaults';
 import { envVarsOf } from '../core/containers';
 import { LaravelRuntime } from './laravel-runtime';
@@ -53,6 +54,12 @@ export interface QueueWorkerPoolProps {
   readonly horizon?: HorizonSupervisorProps;
   /** @default defaultWorkerResources(props): the worker default, raised to cover the memory the pool needs */
   readonly resources?: Resources;
+  /**
+   * Pods of the pool a node drain may evict at once; a PodDisruptionBudget enforces it when the pool can run
+   * more than one pod (replicas, or the autoscaler's maximum). Evicted workers finish their job first (grace period).
+   * @default 1
+   */
+  readonly maxUnavailable?: number;
   /** KEDA scaling on the Redis list length; when off the replica count is fixed. */
   readonly autoscaling?: {
     readonly maxReplicas: number;
@@ -87,6 +94,8 @@ export class QueueWorkerPool extends Construct {
   public readonly retryAfter: number;
   /** Queues in priority order (the Redis lists are `<prefix>queues:<queue>`). */
   public readonly queues: readonly string[];
+  /** The pool's PodDisruptionBudget, when it can run more than one pod. */
+  public readonly disruptionBudget?: DisruptionBudget;
 
   constructor(scope: Construct, id: string, props: QueueWorkerPoolProps) {
     super(scope, id);
@@ -124,7 +133,7 @@ export class QueueWorkerPool extends Construct {
       containers: [worker],
       volumes: runtime.volumes(),
       annotations: runtime.podAnnotations(),
-      extra: { terminationGracePeriodSeconds: this.terminationGracePeriodSeconds },
+      extra: { terminationGracePeriodSeconds: this.terminationGracePeriodSeconds, topologySpreadConstraints: spreadOverZonesAndNodes(context, this.component) },
     });
 
     new KubeDeployment(this, 'Deployment', {
@@ -138,6 +147,9 @@ export class QueueWorkerPool extends Construct {
     });
 
     if (props.autoscaling) this.addScaledObject(props, props.autoscaling);
+    if (Math.max(props.replicas, props.autoscaling?.maxReplicas ?? 0) > 1) {
+      this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', { context, component: this.component, maxUnavailable: props.maxUnavailable ?? 1 });
+    }
   }
 
   private addScaledObject(props: QueueWorkerPoolProps, scaling: NonNullable<QueueWorkerPoolProps['autoscaling']>): void {

@@ -312,8 +312,6 @@ export interface PhpFpmPoolProps {
   readonly maxRequests: number;
   /** request_terminate_timeout in seconds: longer than PHP's own limit, see requestTimeoutChain. */
   readonly terminateTimeoutSeconds: number;
-  /** PHP's max_execution_time, the application's own limit (requestTimeoutChain.application). */
-  readonly maxExecutionSeconds: number;
 }
 
 /** Loaded after the image's own pool files (zz- sorts last, after the image's zz-docker.conf), so these settings win. */
@@ -347,8 +345,8 @@ pm.status_path = /fpm-status
 ; A hidden pool answers the status page while every child is busy (the exporter reads it here).
 pm.status_listen = 127.0.0.1:${PORTS.phpFpmStatus}
 request_terminate_timeout = ${props.terminateTimeoutSeconds}s
-; PHP's own limit (CPU time on Linux) ends runaway code first, with Laravel's error handling.
-php_value[max_execution_time] = ${props.maxExecutionSeconds}
+; PHP's own limit, max_execution_time (CPU time on Linux), comes from the php.ini file (lib/laravel/php-settings.ts):
+; it ends runaway code first, with Laravel's error handling.
 ${common.join('\n')}
 
 [health]

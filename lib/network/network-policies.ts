@@ -64,6 +64,8 @@ export interface NetworkPoliciesProps {
    * reach nginx, and cert-manager's HTTP-01 solver pods when its certificates are proved here.
    */
   readonly edge: Pick<Edge, 'dataPlanePeers' | 'policyPurpose' | 'solvesHttp01InNamespace'>;
+  /** The web pods' port the edge reaches: nginx's, or Octane's (LaravelWeb.containerPort). @default PORTS.nginxHttp */
+  readonly webPort?: number;
 }
 
 export interface AllowIngressOptions {
@@ -126,10 +128,11 @@ export class NetworkPolicies extends Construct {
       ],
     });
 
-    // The edge (ingress controller or Gateway data plane) reaches nginx only; php-fpm (9000) stays inside the pod.
+    // The edge (ingress controller or Gateway data plane) reaches the web server's port only (nginx's, or
+    // Octane's); php-fpm (9000) stays inside the pod.
     const edge = props.edge;
     const edgePeers = edge.dataPlanePeers.map((peer) => this.namespacePeer(peer.namespace, peer.podLabels));
-    this.allowIngress(`web-from-${edge.policyPurpose}`, { pods: this.componentSelector(WEB_COMPONENT), from: edgePeers, ports: [{ port: PORTS.nginxHttp }] });
+    this.allowIngress(`web-from-${edge.policyPurpose}`, { pods: this.componentSelector(WEB_COMPONENT), from: edgePeers, ports: [{ port: props.webPort ?? PORTS.nginxHttp }] });
     // First issuance and every renewal: the ACME server's request reaches cert-manager's solver through the edge.
     if (edge.solvesHttp01InNamespace) {
       this.allowIngress(`acme-http01-solver-from-${edge.policyPurpose}`, {

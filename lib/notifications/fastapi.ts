@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { IntOrString, KubeDeployment } from '../../imports/k8s';
 import { Resources } from '../config/types.generated';
+import { DisruptionBudget, spreadOverZonesAndNodes } from '../core/availability';
 import { DEFAULT_RESOURCES, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from '../core/defaults';
 import { ImageRef, imageRef } from '../core/image';
 import { SecretEnvironment } from '../core/secret-environment';
@@ -31,6 +32,8 @@ export interface NotificationServiceProps {
   readonly resources?: Resources;
   /** Seconds the endpoints take to drain before uvicorn stops. @default 5 */
   readonly drainSeconds?: number;
+  /** Replicas a node drain may evict at once (a PodDisruptionBudget when replicas > 1). @default 1 */
+  readonly maxUnavailable?: number;
 }
 
 /**
@@ -42,6 +45,8 @@ export class NotificationService extends Construct {
   public readonly pod: WorkloadPod;
   public readonly deploymentName: string;
   public readonly serviceName: string;
+  /** The PodDisruptionBudget, when more than one replica runs. */
+  public readonly disruptionBudget?: DisruptionBudget;
 
   constructor(scope: Construct, id: string, props: NotificationServiceProps) {
     super(scope, id);
@@ -84,7 +89,10 @@ export class NotificationService extends Construct {
       component: FASTAPI_COMPONENT,
       containers: [uvicorn],
       volumes: [{ name: 'tmp', emptyDir: {} }],
-      extra: { terminationGracePeriodSeconds: drainSeconds + props.timeoutGracefulShutdown + SHUTDOWN_MARGIN_SECONDS },
+      extra: {
+        terminationGracePeriodSeconds: drainSeconds + props.timeoutGracefulShutdown + SHUTDOWN_MARGIN_SECONDS,
+        topologySpreadConstraints: spreadOverZonesAndNodes(context, FASTAPI_COMPONENT),
+      },
     });
 
     new KubeDeployment(this, 'Deployment', {
@@ -99,5 +107,9 @@ export class NotificationService extends Construct {
     });
 
     clusterIpService(this, context, FASTAPI_COMPONENT, PORTS.fastapi);
+    // A drain must never evict every replica at once: Laravel's notification jobs would all fail together.
+    if (props.replicas > 1) {
+      this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', { context, component: FASTAPI_COMPONENT, maxUnavailable: props.maxUnavailable ?? 1 });
+    }
   }
 }

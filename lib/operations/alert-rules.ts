@@ -23,6 +23,8 @@ export interface AlertThresholds {
   readonly restarts: number;
   /** Seconds since the scheduler CronJob last succeeded. */
   readonly schedulerStaleSeconds: number;
+  /** Days before the public certificate expires, as the uptime check sees it. */
+  readonly certificateExpiryDays: number;
 }
 
 /** A Deployment group that must never have zero available pods. */
@@ -51,6 +53,8 @@ export interface AlertTargets {
   readonly migrationJob?: string;
   readonly backupCronJob?: string;
   readonly restoreCheckCronJob?: string;
+  /** The uptime check's Probe: the `job` label of its blackbox series and the URLs it probes. */
+  readonly uptime?: { readonly job: string; readonly targets: readonly string[] };
 }
 
 /**
@@ -432,6 +436,43 @@ export function alertDefinitions(context: AppContext, targets: AlertTargets, t: 
       description: `A Job of CronJob ${cron} failed: the latest dump could not be downloaded, did not match its checksum, did not load into a scratch database, or failed the sanity query. The backups may be unusable.`,
       runbook: 'kubectl logs job/<the failed job> -c fetch, -c restore and -c database; a dump that does not load is as bad as no dump: fix the dump step and take a new backup now, then re-run the restore check.',
       threshold: 'fixed: latest run failed',
+    });
+  }
+  if (targets.uptime) {
+    const probe = [ns, eq('job', targets.uptime.job)];
+    alerts.push({
+      alert: `${P}UptimeCheckFailing`,
+      expr: `max by (namespace, instance) (${sel('probe_success', ...probe)}) == 0`,
+      for: '5m',
+      severity: 'critical',
+      summary: 'The public URL {{ $labels.instance }} fails its uptime check',
+      description:
+        'The blackbox exporter has failed to fetch {{ $labels.instance }} from outside the application for 5 minutes (DNS, TCP, TLS, the edge or the app answered wrong): visitors and payment providers see the same.',
+      runbook:
+        'Open the URL yourself; then probe_dns_lookup_time_seconds, probe_http_status_code and probe_ssl_earliest_cert_expiry of that instance say which step fails (DNS record, certificate, Gateway listener, or the app: see WebDown and WebErrorRatioHigh).',
+      threshold: 'fixed: probe_success 0 for 5m',
+    });
+    alerts.push({
+      alert: `${P}UptimeCheckAbsent`,
+      expr: `absent(${sel('probe_success', ...probe)})`,
+      for: ABSENT_FOR.scraped,
+      severity: 'warning',
+      summary: 'The uptime check of the public URL reports nothing',
+      description: `No probe_success series of job ${targets.uptime.job} for ${ABSENT_FOR.scraped}: the blackbox exporter is not scraped (or the Probe not selected), so an outage of the public URL would not alert.`,
+      runbook:
+        'kubectl -n monitoring get pods of the blackbox exporter; check that Prometheus selects the Probe (probeSelector, observability.monitorLabels) and that observability.uptime.proberUrl and module exist.',
+      threshold: `fixed: absent for ${ABSENT_FOR.scraped}`,
+    });
+    alerts.push({
+      alert: `${P}CertificateExpiringSoon`,
+      expr: `min by (namespace, instance) (${sel('probe_ssl_earliest_cert_expiry', ...probe)}) - time() < ${t.certificateExpiryDays * 86400}`,
+      for: '1h',
+      severity: 'warning',
+      summary: 'The certificate of {{ $labels.instance }} expires soon',
+      description: `The certificate chain served at {{ $labels.instance }} expires in {{ $value | humanizeDuration }}, less than ${t.certificateExpiryDays} days: cert-manager renews 30 days ahead, so renewal has been failing.`,
+      runbook:
+        'kubectl describe certificate,certificaterequest,order,challenge in the namespace of the TLS Secret (ours, or the shared Gateway\'s); an HTTP-01 challenge needs the solver reachable through the edge, DNS-01 the issuer\'s credentials.',
+      threshold: THRESHOLD('certificateExpiryDays'),
     });
   }
   return alerts;

@@ -23,6 +23,7 @@ import { SyncWave } from '../core/sync-waves';
 import { eq, re, regexEscape, sel } from './promql';
 import { WhatsAppGateway } from '../notifications/wa-gateway';
 import { WorkloadPod } from '../core/workload-pod';
+import { UptimeCheck } from './uptime-check';
 
 /** Component of the redis exporter that reports queue lengths. */
 export const QUEUE_METRICS_COMPONENT = 'queue-metrics';
@@ -362,6 +363,8 @@ export interface ObservabilityProps {
   readonly networkPolicies?: NetworkPolicies;
   /** The public edge, whose request metrics the web error and latency alerts read. @default - no such alerts */
   readonly edge?: Pick<Edge, 'requestMetrics'>;
+  /** URLs of the uptime check when `config.uptime.enabled` (its `targets`, else these). @default - none */
+  readonly uptimeTargets?: readonly string[];
 }
 
 /**
@@ -376,6 +379,8 @@ export interface ObservabilityProps {
 export class Observability extends Construct {
   public readonly webMetrics?: WebMetrics;
   public readonly queueMetrics?: QueueMetrics;
+  /** The external uptime check, when `observability.uptime.enabled`. */
+  public readonly uptime?: UptimeCheck;
   /** The built-in rule set, when `observability.alerts.enabled`. */
   public readonly alerts?: AlertRules;
   private readonly context: AppContext;
@@ -390,7 +395,8 @@ export class Observability extends Construct {
     const metrics = config.metrics;
     const queueKeys = () => [...new Set(props.workers().flatMap((w) => w.queues))].map((queue) => `${props.redis.prefix}queues:${queue}`);
 
-    if (metrics.enabled) {
+    if (metrics.enabled && props.web.runsPhpFpm) {
+      // Octane has no php-fpm status or nginx stub_status to export.
       this.webMetrics = new WebMetrics(this, 'Web', {
         context,
         web: props.web,
@@ -399,6 +405,8 @@ export class Observability extends Construct {
         monitorLabels: config.monitorLabels,
         networkPolicies: props.networkPolicies,
       });
+    }
+    if (metrics.enabled) {
       if (metrics.queueDepth) {
         this.queueMetrics = new QueueMetrics(this, 'Queues', {
           context,
@@ -413,6 +421,19 @@ export class Observability extends Construct {
       }
     }
 
+    const uptime = config.uptime;
+    if (uptime.enabled) {
+      if (!uptime.proberUrl) throw new Error('observability.uptime.proberUrl is required when the uptime check is enabled');
+      this.uptime = new UptimeCheck(this, 'Uptime', {
+        context,
+        proberUrl: uptime.proberUrl,
+        module: uptime.module,
+        interval: uptime.interval,
+        targets: uptime.targets ?? props.uptimeTargets ?? [],
+        monitorLabels: config.monitorLabels,
+      });
+    }
+
     if (config.alerts.enabled) {
       const a = config.alerts;
       this.alerts = this.newRuleSet(BUILT_IN_RULE_SET, {
@@ -420,7 +441,7 @@ export class Observability extends Construct {
         monitorLabels: config.monitorLabels,
         targets: () => ({
           edge: props.edge?.requestMetrics(a.ingressNamespaceLabel),
-          alwaysRunning: { deployment: props.web.deploymentName, container: 'php-fpm' },
+          alwaysRunning: { deployment: props.web.deploymentName, container: props.web.appContainer },
           phpFpmExporter: this.webMetrics ? { container: PHP_FPM_EXPORTER_CONTAINER } : undefined,
           deployments: [
             {
@@ -465,6 +486,7 @@ export class Observability extends Construct {
           migrationJob: props.migration?.jobName,
           backupCronJob: props.backup?.cronJobName,
           restoreCheckCronJob: props.restoreCheck?.cronJobName,
+          uptime: this.uptime ? { job: this.uptime.jobName, targets: this.uptime.targets } : undefined,
         }),
       });
     }

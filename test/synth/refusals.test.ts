@@ -266,7 +266,7 @@ describe('accepted before, refused by Kubernetes: addresses, times, numbers', ()
 
   test('.nan and .inf are named as written, not "(got null)"', () => {
     expectRefused(shipped('production').replace('  replicas: 3\n', '  replicas: .nan\n'), 'web.replicas', /expected integer \(got \.nan\)/);
-    expectRefused(shipped('production').replace('namespace: pembayaran\n', 'namespace: pembayaran\nobservability:\n  alerts:\n    latencySeconds: .inf\n'), 'observability.alerts.latencySeconds', /expected number \(got \.inf\)/);
+    expectRefused(shipped('production').replace('observability:\n', 'observability:\n  alerts:\n    latencySeconds: .inf\n'), 'observability.alerts.latencySeconds', /expected number \(got \.inf\)/);
   });
 });
 

@@ -44,6 +44,10 @@ export const PRODUCTION_POLICY_RULES = {
   'policy/recommended-labels': `every object, including Namespaces, cluster-scoped objects and Argo CD objects, and every pod template carries the recommended labels (${RECOMMENDED_LABELS.join(', ')}) for ownership, selection and cost reporting`,
   'policy/pvc-single-writer':
     'a PersistentVolumeClaim is mounted by at most one workload, and a workload mounting a ReadWriteOnce claim runs at most one pod (replicas, autoscaler maximum, DaemonSet, Job parallelism, Deployment surge) to avoid Multi-Attach errors and stuck rollouts',
+  'policy/disruption-budget':
+    'a Deployment or StatefulSet that can run more than one pod (replicas, or its autoscaler\'s maximum) is selected by a PodDisruptionBudget in its namespace, so a node drain never evicts all its pods at once; and no PodDisruptionBudget allows zero evictions (maxUnavailable 0, or minAvailable at or above the replicas), which would block every drain',
+  'policy/graceful-stop':
+    "a container's preStop hook that starts by sleeping (the endpoint drain) sleeps less than the pod's terminationGracePeriodSeconds (default 30): the grace period counts from the hook's start, so otherwise the kubelet kills the server before it has stopped gracefully and cuts the requests it holds",
 } as const;
 
 export type ProductionPolicyRule = keyof typeof PRODUCTION_POLICY_RULES;
@@ -152,6 +156,7 @@ function checkSet(set: readonly Manifest[], issues: PolicyIssue[]): void {
       claimUsers.set(key, [...(claimUsers.get(key) ?? []), w]);
     }
   }
+  checkDisruptionBudgets(set, workloads, add);
   for (const users of saUsers.values()) {
     if (users.length < 2) continue;
     for (const w of users) {
@@ -212,8 +217,13 @@ function checkLabels(manifest: Manifest, add: Add): void {
 /** `served`: a Service selects the workload's pods, so readiness decides who gets traffic. */
 function checkContainers(w: Workload, served: boolean, add: Add): void {
   const probed = LONG_RUNNING_KINDS.has(w.object.kind);
+  const grace = typeof w.template.spec.terminationGracePeriodSeconds === 'number' ? w.template.spec.terminationGracePeriodSeconds : 30;
   for (const c of containersOf(w.template)) {
     const ctr = c.container;
+    const drain = preStopSleepSeconds(ctr);
+    if (drain !== undefined && drain >= grace) {
+      add(w.manifest, 'policy/graceful-stop', `${c.label}: its preStop hook sleeps ${drain} s, but terminationGracePeriodSeconds is ${grace}: the process would be killed before it stops gracefully; raise the grace period above the drain plus the longest request`);
+    }
     if (probed && c.list === 'containers') {
       const missing = [...(served ? ['readinessProbe'] : []), 'livenessProbe'].filter((p) => !ctr[p]);
       if (missing.length) add(w.manifest, 'policy/probes', `${c.label}: missing ${missing.join(' and ')}`);
@@ -231,6 +241,15 @@ function checkContainers(w: Workload, served: boolean, add: Add): void {
     const problem = imageProblem(ctr.image);
     if (problem) add(w.manifest, 'policy/image-pinned', `${c.label}: ${problem}`, typeof ctr.image === 'string' ? ctr.image : undefined);
   }
+}
+
+/** Seconds a preStop exec hook sleeps before anything else (`sleep N; ...` as its script or command), if it does. */
+function preStopSleepSeconds(container: any): number | undefined {
+  const command = container?.lifecycle?.preStop?.exec?.command;
+  if (!Array.isArray(command) || command.length === 0) return undefined;
+  const script = command[0] === 'sleep' ? command.join(' ') : String(command[command.length - 1]);
+  const match = /^\s*sleep\s+(\d+)\b/.exec(script);
+  return match ? Number(match[1]) : undefined;
 }
 
 /** Why an image reference is not pinned, or undefined when it is (tag other than latest, or digest). */
@@ -392,6 +411,49 @@ function resolveNamedPort(name: unknown, service: KubeObject, workloads: readonl
     }
   }
   return out;
+}
+
+const REPLICATED_KINDS = ['Deployment', 'StatefulSet', 'ReplicaSet'];
+
+/** Replicated workloads with more than one pod need a budget; a budget must allow at least one eviction. */
+function checkDisruptionBudgets(set: readonly Manifest[], workloads: readonly Workload[], add: Add): void {
+  const budgets = set.filter((m) => is(m.object, 'policy/v1', 'PodDisruptionBudget'));
+  const selects = (pdb: Manifest, w: Workload) => nsOf(pdb.object) === w.namespace && safeMatch(pdb.object.spec?.selector, w.template.metadata.labels ?? {});
+  for (const w of workloads) {
+    if (!REPLICATED_KINDS.includes(w.object.kind)) continue;
+    const pods = maxPods(w, set);
+    if (pods.count > 1 && !budgets.some((pdb) => selects(pdb, w))) {
+      add(w.manifest, 'policy/disruption-budget', `may run ${pods.why} but no PodDisruptionBudget in ${showNs(w.namespace)} selects its pods; a node drain could evict them all at once`);
+    }
+  }
+  for (const pdb of budgets) {
+    const spec = pdb.object.spec ?? {};
+    if (spec.maxUnavailable === 0 || spec.maxUnavailable === '0' || spec.maxUnavailable === '0%') {
+      add(pdb, 'policy/disruption-budget', 'spec.maxUnavailable is 0: no pod may ever be evicted, so every node drain blocks; allow at least 1');
+      continue;
+    }
+    if (spec.minAvailable === undefined) continue;
+    for (const w of workloads.filter((x) => selects(pdb, x))) {
+      const fewest = minPods(w, set);
+      const blocks = spec.minAvailable === '100%' || (typeof spec.minAvailable === 'number' && spec.minAvailable >= fewest);
+      if (blocks) {
+        add(pdb, 'policy/disruption-budget', `spec.minAvailable ${spec.minAvailable} with ${w.id} running as few as ${fewest} pod(s): no pod may ever be evicted, so every node drain blocks; use maxUnavailable: 1`);
+      }
+    }
+  }
+}
+
+/** The fewest pods a replicated workload runs: its replicas, or its autoscaler's minimum. */
+function minPods(w: Workload, set: readonly Manifest[]): number {
+  const o = w.object;
+  if (typeof o.spec?.replicas === 'number') return o.spec.replicas;
+  for (const m of set) {
+    const s = m.object;
+    if (nsOf(s) !== w.namespace || s.spec?.scaleTargetRef?.name !== o.metadata?.name) continue;
+    if (s.kind === 'HorizontalPodAutoscaler') return s.spec?.minReplicas ?? 1;
+    if (s.kind === 'ScaledObject') return s.spec?.minReplicaCount ?? 0;
+  }
+  return 1;
 }
 
 /** Upper bound of concurrently running pods of a workload, with the reason, for the RWO check. */

@@ -144,7 +144,8 @@ describe.each(SHIPPED_ENVIRONMENTS)('request timeouts of %s', (env) => {
   const objects = shippedObjects(env);
   const serverConfig = find(objects, 'ConfigMap', 'pembayaran-web-server').data;
   const chain = requestTimeoutChain(shippedConfig(env).web.requestTimeoutSeconds);
-  test('php-fpm < nginx < the edge, as rendered', () => {
+  test('PHP < php-fpm < nginx < the edge, as rendered', () => {
+    expect(serverConfig['zz-pembayaran.ini']).toContain(`max_execution_time = ${chain.application}\n`);
     expect(serverConfig['zz-pembayaran.conf']).toContain(`request_terminate_timeout = ${chain.phpFpm}s`);
     expect(serverConfig['nginx.conf']).toContain(`fastcgi_read_timeout ${chain.nginx}s;`);
     // The site route waits exactly the chain's edge timeout; webhook routes may wait longer, never less.
@@ -221,14 +222,16 @@ describe('web server configuration', () => {
     expect(nginx).toContain('client_body_temp_path /tmp/client_body;');
   });
   test('php-fpm listens on loopback only, keeps the environment, and has a status listener and a health pool', () => {
-    const pool = renderPhpFpmPool({ maxChildren: 16, startServers: 4, minSpareServers: 2, maxSpareServers: 6, maxRequests: 500, terminateTimeoutSeconds: 65, maxExecutionSeconds: 60 });
+    const pool = renderPhpFpmPool({ maxChildren: 16, startServers: 4, minSpareServers: 2, maxSpareServers: 6, maxRequests: 500, terminateTimeoutSeconds: 65 });
     const [www, health] = pool.split('[health]');
     expect(www).toContain('listen = 127.0.0.1:9000');
     expect(pool).not.toMatch(/^listen = 9000$/m);
     expect(www).toContain('pm.status_path = /fpm-status');
     expect(www).toContain('pm.status_listen = 127.0.0.1:9002');
     expect(www).toContain('request_terminate_timeout = 65s');
-    expect(www).toContain('php_value[max_execution_time] = 60');
+    // PHP's own limit is the php.ini file's (test/lib/laravel/php-settings.test.ts); only the health pool overrides it.
+    expect(www).not.toContain('php_value[max_execution_time]');
+    expect(health).toContain('php_value[max_execution_time] = 5');
     expect(health).toContain('listen = 127.0.0.1:9001');
     expect(health).toMatch(/pm = static\npm\.max_children = 2\n/);
     expect(health).toContain('ping.path = /fpm-ping');

@@ -54,6 +54,8 @@ export interface AlertWorld {
   readonly migration?: string;
   readonly backup?: string;
   readonly restoreCheck?: string;
+  /** The uptime check's Probe: the job label Prometheus gives its series, and its targets. */
+  readonly uptime?: { readonly job: string; readonly targets: readonly string[] };
 }
 
 const byComponent = (objects: readonly K8sObject[], kind: string, component: string) =>
@@ -96,7 +98,15 @@ export function worldOf(config: EnvironmentConfig, objects: readonly K8sObject[]
     migration: nameOf('Job', 'migration'),
     backup: nameOf('CronJob', 'backup'),
     restoreCheck: nameOf('CronJob', 'restore-check'),
+    uptime: uptimeOf(objects),
   };
+}
+
+/** The Prometheus Operator's job label for a Probe's static targets: `probe/<namespace>/<name>` unless jobName is set. */
+function uptimeOf(objects: readonly K8sObject[]): AlertWorld['uptime'] {
+  const probe = objects.find((o) => o.kind === 'Probe');
+  if (!probe) return undefined;
+  return { job: probe.spec.jobName ?? `probe/${probe.metadata.namespace}/${probe.metadata.name}`, targets: probe.spec.targets.staticConfig.static };
 }
 
 // ---- series helpers -------------------------------------------------------------------------------
@@ -561,6 +571,29 @@ export function alertCases(world: AlertWorld, queueDatabase: number): AlertCases
   if (world.restoreCheck) {
     add('RestoreCheckStale', staleCases(world.restoreCheck, t.restoreCheckMaxAgeHours * 3600, 'the restore check'));
     add('RestoreCheckFailed', failedRunCases(world.restoreCheck, t.restoreCheckMaxAgeHours, 'restore check'));
+  }
+  if (world.uptime) {
+    const uptime = world.uptime;
+    // What Prometheus stores for a Probe's static target: the job, the target URL as instance, the Probe's namespace.
+    const probe = (metric: string, values: string, target = uptime.targets[0]) => s(metric, { job: uptime.job, instance: target, namespace: ns }, values);
+    const days = (n: number) => n * 86400;
+    add('UptimeCheckFailing', [
+      { name: 'the public URL fails every probe for 7 minutes', interval: '1m', input: [probe('probe_success', `1 1 ${flat(0, 10)}`)], evals: [{ at: '9m', firing: [{ namespace: ns, instance: uptime.targets[0] }] }] },
+      { name: 'one failed probe among successes', interval: '1m', input: [probe('probe_success', `1 1 0 1 1 1 1 1 1 1 1 1`)], evals: [{ at: '9m', firing: [] }] },
+    ]);
+    add('UptimeCheckAbsent', [
+      { name: 'no probe series for 16m', interval: '1m', input: [s('up', { job: 'other', namespace: ns }, flat(1, 20))], evals: [{ at: '16m', firing: [{ namespace: ns, job: uptime.job }] }] },
+      { name: 'the blackbox exporter is scraped', interval: '1m', input: [probe('probe_success', flat(1, 20))], evals: [{ at: '16m', firing: [] }] },
+    ]);
+    add('CertificateExpiringSoon', [
+      {
+        name: 'the certificate expires a day inside the threshold (renewal failing)',
+        interval: '10m',
+        input: [probe('probe_ssl_earliest_cert_expiry', flat(days(t.certificateExpiryDays - 1), 12))],
+        evals: [{ at: '90m', firing: [{ namespace: ns, instance: uptime.targets[0] }] }],
+      },
+      { name: 'a certificate two days beyond the threshold', interval: '10m', input: [probe('probe_ssl_earliest_cert_expiry', flat(days(t.certificateExpiryDays + 2), 12))], evals: [{ at: '90m', firing: [] }] },
+    ]);
   }
   return out;
 }

@@ -55,7 +55,8 @@ const script = (text: string) => ({ text, mode: 0o755 });
  * The official php:*-fpm layout (Debian variant): /usr/local/etc/php-fpm.conf including php-fpm.d/*.conf,
  * with the image's docker.conf, www.conf and zz-docker.conf (which sets `listen = 9000`), and `php-fpm` on
  * the PATH. Debian's php-fpm8.2 runs it with the image's prefix, so `include=etc/php-fpm.d/*.conf` resolves
- * as in the image. Debian's php.ini stays in use (the image ships none); the pool sets what matters.
+ * as in the image. Debian's php.ini stays in use (the image ships none); the pool and the generated php.ini
+ * file in conf.d set what matters.
  */
 function buildLaravelImage(dir: string): ImageConfig {
   const etc = writeFiles(path.join(dir, 'usr-local-etc'), {
@@ -92,7 +93,9 @@ function buildLaravelImage(dir: string): ImageConfig {
   });
   return {
     layers: { '/var/www/html': LARAVEL_FIXTURE, '/usr/local/etc': etc, '/usr/local/bin': bin },
-    env: { PATH: DEFAULT_PATH, PHP_INI_DIR: '/usr/local/etc/php' },
+    // The image's PHP scans /usr/local/etc/php/conf.d (compiled in); Debian's scans its own conf.d (the
+    // extensions) and, with the leading ':', this one after it.
+    env: { PATH: DEFAULT_PATH, PHP_INI_DIR: '/usr/local/etc/php', PHP_INI_SCAN_DIR: ':/usr/local/etc/php/conf.d' },
     workingDir: '/var/www/html',
     entrypoint: ['docker-php-entrypoint'],
     cmd: ['php-fpm'],
