@@ -29,6 +29,7 @@ export * from './edge/generic-ingress';
 export * from './core/namespace';
 export * from './notifications/fastapi';
 export * from './notifications/wa-gateway';
+export * from './notifications/call-budgets';
 export * from './network/network-policies';
 export * from './operations/promql';
 export * from './operations/alert-rules';

@@ -18,10 +18,11 @@ import { PORTS } from './core/defaults';
 import { QueueWorkerPool } from './laravel/queue-workers';
 import { retryAfterOf } from './laravel/queue-budgets';
 import { horizonPrefix } from './laravel/process-supervision';
-import { LaravelScheduler } from './laravel/scheduler';
+import { LaravelScheduler, LaravelScheduleWorker } from './laravel/scheduler';
 import { OCTANE_SERVERS } from './laravel/octane-servers';
 import { resolveRemoteRefs, SecretEnvironment } from './core/secret-environment';
 import { WhatsAppGateway } from './notifications/wa-gateway';
+import { notificationCallVariables } from './notifications/call-budgets';
 
 /** Default database ports by engine. */
 const DATABASE_PORTS = { mysql: 3306, pgsql: 5432 } as const;
@@ -41,7 +42,7 @@ export class PembayaranStack extends Construct {
   /** The public edge in front of the web Service (Gateway API or Ingress). */
   public readonly edge: WebEdge;
   public readonly workers: QueueWorkerPool[] = [];
-  public readonly scheduler: LaravelScheduler;
+  public readonly scheduler: LaravelScheduler | LaravelScheduleWorker;
   public readonly migration: DatabaseMigration;
   public readonly notificationService: NotificationService;
   public readonly waGateway: WhatsAppGateway;
@@ -68,6 +69,8 @@ export class PembayaranStack extends Construct {
     new AppNamespace(this, 'Namespace', context);
 
     const url = config.laravel.url ?? `https://${config.laravel.host}`;
+    // The call chain out of a job (Laravel -> FastAPI -> WA gateway): each side's budget and the idempotency header.
+    const callVariables = notificationCallVariables(config.notificationCalls);
     this.settings = new LaravelSettings(this, 'LaravelSettings', {
       context,
       tier: config.tier,
@@ -89,6 +92,7 @@ export class PembayaranStack extends Construct {
       waGatewayUrl: config.waGateway.allowFromLaravel ? serviceUrl(context, 'wa-gateway', PORTS.waGateway) : undefined,
       queueRetryAfterSeconds: config.workers.length ? Math.max(...config.workers.map(retryAfterOf)) : undefined,
       horizonPrefix: horizonPrefix(config.appName),
+      notificationCalls: callVariables.laravel,
       extraEnv: config.laravel.env,
       secretStore: config.secrets.store,
       secretRefreshInterval: config.secrets.refreshInterval,
@@ -131,13 +135,16 @@ export class PembayaranStack extends Construct {
 
     config.workers.forEach((pool) => this.addWorkerPool(pool));
 
-    this.scheduler = new LaravelScheduler(this, 'Scheduler', {
-      runtime: this.runtime,
-      schedule: config.scheduler.schedule,
-      startingDeadlineSeconds: config.scheduler.startingDeadlineSeconds,
-      activeDeadlineSeconds: config.scheduler.activeDeadlineSeconds,
-      resources: config.scheduler.resources,
-    });
+    this.scheduler =
+      config.scheduler.mode === 'work'
+        ? new LaravelScheduleWorker(this, 'Scheduler', { runtime: this.runtime, longestTaskSeconds: config.scheduler.longestTaskSeconds, resources: config.scheduler.resources })
+        : new LaravelScheduler(this, 'Scheduler', {
+            runtime: this.runtime,
+            schedule: config.scheduler.schedule,
+            startingDeadlineSeconds: config.scheduler.startingDeadlineSeconds,
+            activeDeadlineSeconds: config.scheduler.activeDeadlineSeconds,
+            resources: config.scheduler.resources,
+          });
 
     this.migration = new DatabaseMigration(this, 'Migration', {
       runtime: this.runtime,
@@ -156,7 +163,7 @@ export class PembayaranStack extends Construct {
       healthPath: fastapi.healthPath,
       timeoutGracefulShutdown: fastapi.timeoutGracefulShutdown,
       logLevel: fastapi.logLevel,
-      env: { WA_GATEWAY_URL: serviceUrl(context, 'wa-gateway', PORTS.waGateway), ...fastapi.env },
+      env: { WA_GATEWAY_URL: serviceUrl(context, 'wa-gateway', PORTS.waGateway), ...callVariables.fastapi, ...fastapi.env },
       secrets: this.secretEnvironment('FastapiSecrets', 'fastapi', fastapi.secretEnv),
       resources: fastapi.resources,
     });
@@ -175,7 +182,7 @@ export class PembayaranStack extends Construct {
       sessionBackup: wa.sessionBackup,
       logLevel: wa.logLevel,
       retry: wa.retry,
-      env: wa.env,
+      env: { ...callVariables.waGateway, ...wa.env },
       secrets: this.secretEnvironment('WaGatewaySecrets', 'wa-gateway', wa.secretEnv),
       resources: wa.resources,
     });

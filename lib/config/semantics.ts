@@ -5,6 +5,7 @@ import { EnvironmentConfig, Image } from './types.generated';
 import { INGRESS_CONTROLLERS } from '../edge/ingress-controller';
 import { requestTimeoutChain } from '../laravel/request-timeouts';
 import { minimumRetryAfter, quantityMiB, retryAfterOf, workerMemoryMiB } from '../laravel/queue-budgets';
+import { CALL_CHAIN_MARGIN_SECONDS, fastapiGatewayTimeoutSeconds, gatewayRetryBudgetSeconds, idempotencyWindowSeconds, minimumJobTimeout, retryDelays } from '../notifications/call-budgets';
 import { indexByDefinition, valuesOf } from './walk';
 import { DEFAULT_RESOURCES, PHP_FPM_HEALTH_POOL, RETRY_AFTER, WORKER_MEMORY_MIB } from '../core/defaults';
 import { MANAGED_PHP_DIRECTIVES, phpMemoryProblem } from '../laravel/php-settings';
@@ -115,6 +116,7 @@ export function checkSemantics(config: EnvironmentConfig, written: ReadonlySet<s
     }
     problems.push(...workerPoolProblems(pool, `workers[${i}]`));
   });
+  problems.push(...notificationCallProblems(config));
   for (const name of POOL_VARIABLES) {
     if (name in config.laravel.env) add(`laravel.env.${name}`, `is set by each worker pool from its workers[] settings (${name === 'REDIS_QUEUE_RETRY_AFTER' ? 'retryAfter' : 'the horizon supervisor'}); remove it and set it there`);
   }
@@ -465,6 +467,73 @@ export function edgeProblems(config: EnvironmentConfig): SemanticProblem[] {
       `is ${edge.webhookTimeoutSeconds}; the edge must wait longer than nginx (fastcgi_read_timeout ${chain.nginx} s, from web.requestTimeoutSeconds ${config.web.requestTimeoutSeconds}), ` +
         `or it cuts answers nginx is still sending: set at least ${chain.edge}, or leave it out`,
     );
+  }
+  return problems;
+}
+
+/**
+ * Calls out of a job (lib/notifications/call-budgets.ts): each waiter outlasts what it waits for, so no
+ * level gives up while the level below still sends, and the idempotency keys outlive every retry.
+ */
+export function notificationCallProblems(config: EnvironmentConfig): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, message });
+  const calls = config.notificationCalls;
+  const retry = config.waGateway.retry;
+  const budget = gatewayRetryBudgetSeconds(retry);
+  const gatewayWait = fastapiGatewayTimeoutSeconds(calls.requestTimeoutSeconds);
+  if (budget >= gatewayWait) {
+    const delays = retryDelays(retry);
+    add(
+      'notificationCalls.requestTimeoutSeconds',
+      `is ${calls.requestTimeoutSeconds}; FastAPI waits ${gatewayWait} s for the WA gateway, which may retry a send inline for up to ${budget} s ` +
+        `(waGateway.retry: ${retry.attempts} attempts of up to ${retry.attemptTimeoutSeconds} s${delays.length ? `, delays ${delays.join(' + ')} s` : ''}): ` +
+        `FastAPI would give up while the gateway still sends, the job would retry and the customer get the message again: set more than ${budget + CALL_CHAIN_MARGIN_SECONDS}, or shorten waGateway.retry`,
+    );
+  }
+  const poolNames = config.workers.map((w) => w.name);
+  calls.pools?.forEach((name, i) => {
+    if (!poolNames.includes(name)) add(`notificationCalls.pools[${i}]`, `${showValue(name)} is not a worker pool (workers[].name: ${poolNames.join(', ')})`);
+  });
+  const callers = config.workers.map((pool, i) => ({ pool, i })).filter(({ pool }) => (calls.pools ?? poolNames).includes(pool.name));
+  for (const { pool, i } of callers) {
+    const least = minimumJobTimeout(calls.requestTimeoutSeconds);
+    if (pool.timeout < least) {
+      add(
+        `workers[${i}].timeout`,
+        `is ${pool.timeout}; its jobs call FastAPI and wait up to ${calls.requestTimeoutSeconds} s (notificationCalls.requestTimeoutSeconds): the worker would kill a job still waiting and its retry would send the message again: ` +
+          `set at least ${least}, lower notificationCalls.requestTimeoutSeconds, or leave the pool out of notificationCalls.pools`,
+      );
+    }
+  }
+  const windows = callers.map(({ pool }) => ({ pool, retryAfter: retryAfterOf(pool), seconds: idempotencyWindowSeconds(pool, retryAfterOf(pool)) }));
+  const longest = Math.max(0, ...windows.map((w) => w.seconds));
+  if (calls.idempotency.ttlSeconds < longest) {
+    const each = windows.map((w, n) => `${n === 0 ? 'a job of pool ' : 'pool '}${w.pool.name} ${n === 0 ? 'may retry its send ' : ''}for up to ${w.seconds} s (tries ${w.pool.tries} x (retryAfter ${w.retryAfter} + backoff ${w.pool.backoff}))`);
+    add('notificationCalls.idempotency.ttlSeconds', `is ${calls.idempotency.ttlSeconds}; ${each.join(', ')}: a key forgotten before that lets a late retry send the message again: set at least ${longest}`);
+  }
+  const seen = new Map<string, string>();
+  for (const key of ['requestTimeout', 'gatewayTimeout', 'idempotencyHeader', 'idempotencyTtl'] as const) {
+    const name = calls.env[key];
+    const other = seen.get(name);
+    if (other) add(`notificationCalls.env.${key}`, `is ${name}, the name notificationCalls.env.${other} uses; each setting needs a variable of its own`);
+    else seen.set(name, key);
+  }
+  // What each side reads: variable name, the key that sets its value, and the key that names it.
+  const env = calls.env;
+  const timeout: [string, string, string] = [env.requestTimeout, 'notificationCalls.requestTimeoutSeconds', 'notificationCalls.env.requestTimeout'];
+  const gatewayTimeout: [string, string, string] = [env.gatewayTimeout, 'notificationCalls.requestTimeoutSeconds (less 5 s)', 'notificationCalls.env.gatewayTimeout'];
+  const header: [string, string, string] = [env.idempotencyHeader, 'notificationCalls.idempotency.header', 'notificationCalls.env.idempotencyHeader'];
+  const ttl: [string, string, string] = [env.idempotencyTtl, 'notificationCalls.idempotency.ttlSeconds', 'notificationCalls.env.idempotencyTtl'];
+  const rendered: Array<[string, Readonly<Record<string, string>>, Array<[string, string, string?]>]> = [
+    ['laravel', config.laravel.env, [timeout, header]],
+    ['fastapi', config.fastapi.env, [gatewayTimeout, header, ttl]],
+    ['waGateway', config.waGateway.env, [header, ttl, ['SEND_ATTEMPT_TIMEOUT_SECONDS', 'waGateway.retry.attemptTimeoutSeconds']]],
+  ];
+  for (const [section, userEnv, variables] of rendered) {
+    for (const [name, source, naming] of variables) {
+      if (name in userEnv) add(`${section}.env.${name}`, `is set from ${source}; remove it and set that instead${naming ? ` (${naming} renames the variable)` : ''}`);
+    }
   }
   return problems;
 }

@@ -53,6 +53,7 @@ export interface EnvironmentConfig {
   migrations: MigrationsConfig;
   fastapi: FastapiConfig;
   waGateway: WaGatewayConfig;
+  notificationCalls: NotificationCallsConfig;
   networkPolicy: NetworkPolicyConfig;
   observability: ObservabilityConfig;
   backup: BackupConfig;
@@ -708,19 +709,27 @@ export interface WorkerPoolConfig {
   };
 }
 /**
- * Laravel scheduler.
+ * Laravel scheduler: schedule:work in one pod (mode work, the default) or schedule:run from a CronJob (mode cron).
  */
 export interface SchedulerConfig {
   /**
-   * CronJob schedule of php artisan schedule:run.
+   * work: one pod (a Deployment, Recreate) runs php artisan schedule:work, which starts schedule:run on every minute boundary, keeps runInBackground() and sub-minute tasks alive and, when stopped, runs schedule:interrupt and lets running tasks finish. cron: a CronJob starts a pod running schedule:run each minute (a light init: config, route and event caches); for clusters that must not keep a scheduler pod running, or schedules with only short foreground tasks. See docs/operations.md, Scheduler.
+   */
+  mode: 'work' | 'cron';
+  /**
+   * work mode: the longest scheduled task, seconds. The grace period is this plus 15 s, so a rollout or an eviction lets every running task finish; size withoutOverlapping($minutes) above it.
+   */
+  longestTaskSeconds: number;
+  /**
+   * cron mode: the CronJob schedule of php artisan schedule:run.
    */
   schedule: string;
   /**
-   * A run that cannot start within this is skipped.
+   * cron mode: a run that cannot start within this is skipped.
    */
   startingDeadlineSeconds: number;
   /**
-   * Longest run.
+   * cron mode: longest run.
    */
   activeDeadlineSeconds: number;
   resources?: Resources;
@@ -883,7 +892,7 @@ export interface WaGatewayConfig {
    */
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /**
-   * Message-sending retry policy.
+   * Message-sending retry policy (SEND_RETRY_*). Its budget, attempts x attemptTimeoutSeconds plus the delays (backoffSeconds doubling, capped at maxBackoffSeconds), is the first link of the chain in notificationCalls: 3 x 10 + 5 + 10 = 45 s by default.
    */
   retry: {
     /**
@@ -898,10 +907,61 @@ export interface WaGatewayConfig {
      * Retry delay cap.
      */
     maxBackoffSeconds: number;
+    /**
+     * Longest single send attempt, seconds (SEND_ATTEMPT_TIMEOUT_SECONDS). With the attempts and delays it makes the gateway's retry budget, which must fit in FastAPI's wait (notificationCalls.requestTimeoutSeconds - 5).
+     */
+    attemptTimeoutSeconds: number;
   };
   env: EnvMap;
   secretEnv: SecretEnv;
   resources?: Resources;
+}
+/**
+ * Calls out of a queued job (Laravel -> FastAPI -> WA gateway): their time budgets, checked as a chain, and the idempotency key passed along. See docs/operations.md, Calls out of a job.
+ */
+export interface NotificationCallsConfig {
+  /**
+   * Worker pools (workers[].name) whose jobs call FastAPI; each pool's timeout must exceed requestTimeoutSeconds by 5 s or more. Default: every pool.
+   */
+  pools?: string[];
+  /**
+   * How long a job waits for FastAPI (Laravel's HTTP client timeout). FastAPI waits 5 s less for the WA gateway. The chain, checked: gateway retry budget (waGateway.retry) < requestTimeoutSeconds - 5 < requestTimeoutSeconds < the calling pools' timeout - 5 < their retryAfter - 15.
+   */
+  requestTimeoutSeconds: number;
+  /**
+   * The idempotency key of a send, from Laravel through FastAPI to the WA gateway.
+   */
+  idempotency: {
+    /**
+     * HTTP header carrying a send's idempotency key: Laravel sets it on its call to FastAPI (one key per notification, the same on every retry of the job), FastAPI passes it on to the gateway, the gateway sends once per key.
+     */
+    header: string;
+    /**
+     * How long FastAPI and the gateway remember a key; at least every try of a calling job (tries x (retryAfter + backoff)), or a late retry sends again.
+     */
+    ttlSeconds: number;
+  };
+  /**
+   * Names of the variables through which the applications read these settings.
+   */
+  env: {
+    /**
+     * Laravel: requestTimeoutSeconds (config/services.php).
+     */
+    requestTimeout: string;
+    /**
+     * FastAPI: how long it waits for the gateway (requestTimeoutSeconds - 5).
+     */
+    gatewayTimeout: string;
+    /**
+     * Laravel, FastAPI and the gateway: idempotency.header.
+     */
+    idempotencyHeader: string;
+    /**
+     * FastAPI and the gateway: idempotency.ttlSeconds.
+     */
+    idempotencyTtl: string;
+  };
 }
 /**
  * NetworkPolicies: default deny, then these allows.
@@ -1024,7 +1084,7 @@ export interface ObservabilityConfig {
      */
     certificateExpiryDays: number;
     /**
-     * Seconds since the scheduler CronJob last succeeded that alert.
+     * SchedulerNotRunning fires after this many seconds: since the CronJob last succeeded (cron mode), or without an available scheduler pod (work mode).
      */
     schedulerStaleSeconds: number;
     /**

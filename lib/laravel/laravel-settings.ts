@@ -59,6 +59,8 @@ export interface LaravelSettingsProps {
   readonly queueRetryAfterSeconds?: number;
   /** Horizon's Redis key prefix (HORIZON_PREFIX), shared by the dashboard and every master. @default - not set */
   readonly horizonPrefix?: string;
+  /** The job's side of the calls to FastAPI: its timeout and the idempotency header (lib/notifications/call-budgets.ts). @default - none */
+  readonly notificationCalls?: Readonly<Record<string, string>>;
   /** Extra non-secret variables; they win over the generated ones. */
   readonly extraEnv: Readonly<Record<string, string>>;
   readonly secretStore: SecretStoreRef;
@@ -171,6 +173,7 @@ function laravelEnvironment(props: LaravelSettingsProps): Record<string, string>
     ...(props.waGatewayUrl ? { WA_GATEWAY_URL: props.waGatewayUrl } : {}),
     ...(props.queueRetryAfterSeconds !== undefined ? { REDIS_QUEUE_RETRY_AFTER: String(props.queueRetryAfterSeconds) } : {}),
     ...(props.horizonPrefix !== undefined ? { HORIZON_PREFIX: props.horizonPrefix } : {}),
+    ...props.notificationCalls,
     ...LARAVEL_CACHE_VARIABLES,
   };
 }

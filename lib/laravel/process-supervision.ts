@@ -36,7 +36,7 @@ const log = (channel: string, level: 'INFO' | 'WARNING', message: string) =>
 export const QUEUE_WORKER_LOOP = [
   'stopping=0',
   'worker=',
-  'stop() { stopping=1; [ -z "$worker" ] || kill -TERM "$worker" 2>/dev/null; }',
+  `stop() { stopping=1; [ -z "$worker" ] || kill -TERM "$worker" 2>/dev/null; ${log('queue-worker', 'INFO', 'stop signal: queue:work finishes its job and exits')}; }`,
   'trap stop TERM QUIT INT',
   'while [ "$stopping" = 0 ]; do',
   '  "$@" &',

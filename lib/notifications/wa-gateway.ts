@@ -1,3 +1,4 @@
+import { SendRetryPolicy } from './call-budgets';
 import { Construct } from 'constructs';
 import { IntOrString, KubeDeployment, KubePersistentVolumeClaim, Probe, Quantity } from '../../imports/k8s';
 import { AppContext } from '../core/app-context';
@@ -58,7 +59,8 @@ export interface WhatsAppGatewayProps {
   /** Velero file-system backup annotations for the session volume, and extra labels on PVC and pod. @default - no backup annotations */
   readonly sessionBackup?: { readonly velero: boolean; readonly labels: Readonly<Record<string, string>> };
   readonly logLevel: string;
-  readonly retry: { readonly attempts: number; readonly backoffSeconds: number; readonly maxBackoffSeconds: number };
+  /** Send retries; their budget is the first link of the call chain (call-budgets.ts). */
+  readonly retry: SendRetryPolicy;
   readonly env: Readonly<Record<string, string>>;
   readonly secrets?: SecretEnvironment;
   /** @default DEFAULT_RESOURCES.waGateway */
@@ -112,6 +114,7 @@ export class WhatsAppGateway extends Construct {
       SEND_RETRY_ATTEMPTS: String(props.retry.attempts),
       SEND_RETRY_BACKOFF_SECONDS: String(props.retry.backoffSeconds),
       SEND_RETRY_MAX_BACKOFF_SECONDS: String(props.retry.maxBackoffSeconds),
+      SEND_ATTEMPT_TIMEOUT_SECONDS: String(props.retry.attemptTimeoutSeconds),
       ...props.env,
     });
 

@@ -1,4 +1,5 @@
 import { AppContext } from '../core/app-context';
+import type { SchedulerWorkload } from '../laravel/scheduler';
 import { eq, ne, re, regexEscape, sel } from './promql';
 
 /** Alert thresholds; the `observability.alerts` config section. */
@@ -49,7 +50,8 @@ export interface AlertTargets {
   readonly phpFpmExporter?: { readonly container: string };
   /** Queue lists exported by the redis exporter: full keys (`<prefix>queues:<queue>`) and their Redis database. */
   readonly queues?: { readonly keys: readonly string[]; readonly database: number; readonly exporterContainer: string };
-  readonly schedulerCronJob?: string;
+  /** The scheduler: its CronJob (cron mode) or its Deployment and container (work mode). */
+  readonly scheduler?: SchedulerWorkload;
   readonly migrationJob?: string;
   readonly backupCronJob?: string;
   readonly restoreCheckCronJob?: string;
@@ -351,8 +353,8 @@ export function alertDefinitions(context: AppContext, targets: AlertTargets, t: 
     });
   }
 
-  if (targets.schedulerCronJob) {
-    const cron = targets.schedulerCronJob;
+  if (targets.scheduler?.mode === 'cron') {
+    const cron = targets.scheduler.cronJobName;
     alerts.push({
       alert: `${P}SchedulerNotRunning`,
       expr: cronJobStale(context.namespace, cron, t.schedulerStaleSeconds),
@@ -372,6 +374,32 @@ export function alertDefinitions(context: AppContext, targets: AlertTargets, t: 
       description: `{{ $value }} runs of CronJob ${cron} failed in the last ${SCHEDULER_FAILURES.windowSeconds / 60} minutes (Jobs it owns with the Failed condition).`,
       runbook: 'kubectl logs job/<the failed job>; a failing scheduled command fails schedule:run only when it runs in the foreground; check the database and Redis reachability.',
       threshold: `fixed: ${SCHEDULER_FAILURES.count} failed runs in ${SCHEDULER_FAILURES.windowSeconds / 60}m`,
+    });
+  }
+
+  if (targets.scheduler?.mode === 'work') {
+    const { deploymentName, container } = targets.scheduler;
+    const deployment = [ns, eq('deployment', deploymentName)];
+    alerts.push({
+      alert: `${P}SchedulerNotRunning`,
+      // No `spec > 0` guard: a scheduler scaled to zero runs no task either.
+      expr: `max by (namespace, deployment) (${sel('kube_deployment_status_replicas_available', ...deployment)}) < 1`,
+      for: `${t.schedulerStaleSeconds}s`,
+      severity: 'critical',
+      summary: 'The Laravel scheduler is not running',
+      description: `Deployment ${deploymentName} (php artisan schedule:work) has had no available pod for ${t.schedulerStaleSeconds}s: scheduled payment tasks are not running.`,
+      runbook: 'kubectl describe deploy,pods -l app.kubernetes.io/component=scheduler: a Recreate rollout waits for the old pod to finish its tasks (up to scheduler.longestTaskSeconds); otherwise check that the pod can start (quota, image pull, the prepare init container log).',
+      threshold: THRESHOLD('schedulerStaleSeconds'),
+    });
+    alerts.push({
+      alert: `${P}SchedulerFailing`,
+      expr: `${BY_CONTAINER} (increase(${sel('kube_pod_container_status_restarts_total', ns, re('pod', `${regexEscape(deploymentName)}-[a-z0-9]+-[a-z0-9]+`), eq('container', container))}[${SCHEDULER_FAILURES.windowSeconds / 60}m])) >= ${SCHEDULER_FAILURES.count}`,
+      for: '0m',
+      severity: 'warning',
+      summary: 'The Laravel scheduler keeps restarting',
+      description: `Container ${container} of {{ $labels.pod }} restarted {{ $value | humanize }} times in ${SCHEDULER_FAILURES.windowSeconds / 60} minutes: schedule:work crashes or fails its liveness probe, and minutes are skipped.`,
+      runbook: 'kubectl logs --previous deploy/<app>-scheduler: an exception at boot (config, secrets) or a frozen schedule:work. A failing task does not restart the scheduler: report those with onFailure() or pingOnFailure() in the schedule.',
+      threshold: `fixed: ${SCHEDULER_FAILURES.count} restarts in ${SCHEDULER_FAILURES.windowSeconds / 60}m`,
     });
   }
 

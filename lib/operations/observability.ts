@@ -18,7 +18,7 @@ import { DatabaseMigration } from '../laravel/migration';
 import { NetworkPolicies } from '../network/network-policies';
 import { ContainerSpec } from '../core/pod-security';
 import { QueueWorkerPool } from '../laravel/queue-workers';
-import { LaravelScheduler } from '../laravel/scheduler';
+import { SchedulerWorkload } from '../laravel/scheduler';
 import { SyncWave } from '../core/sync-waves';
 import { eq, re, regexEscape, sel } from './promql';
 import { WhatsAppGateway } from '../notifications/wa-gateway';
@@ -347,8 +347,8 @@ export interface ObservabilityProps {
   readonly workers: () => readonly QueueWorkerPool[];
   /** Redis `host:port`, the database of the queues (REDIS_DB) and Laravel's key prefix. */
   readonly redis: { readonly address: string; readonly database: number; readonly prefix: string };
-  /** @default - no scheduler alerts */
-  readonly scheduler?: LaravelScheduler;
+  /** The scheduler in either mode. @default - no scheduler alerts */
+  readonly scheduler?: { readonly workload: SchedulerWorkload };
   /** @default - no migration alert */
   readonly migration?: DatabaseMigration;
   /** @default - no notification service alert */
@@ -482,7 +482,7 @@ export class Observability extends Construct {
               : []),
           ],
           queues: this.queueMetrics ? { keys: queueKeys(), database: props.redis.database, exporterContainer: REDIS_EXPORTER_CONTAINER } : undefined,
-          schedulerCronJob: props.scheduler?.cronJobName,
+          scheduler: props.scheduler?.workload,
           migrationJob: props.migration?.jobName,
           backupCronJob: props.backup?.cronJobName,
           restoreCheckCronJob: props.restoreCheck?.cronJobName,

@@ -1,5 +1,5 @@
 /**
- * Today's scheduler (cron mode): the CronJob's pod runs `php artisan schedule:run`, which runs the app's
+ * The scheduler in cron mode (`scheduler.mode: cron`; the default, work mode, is scheduler-work.test.ts): the CronJob's pod runs `php artisan schedule:run`, which runs the app's
  * scheduled task once (its onOneServer lock and its record in the shared Redis cache) and exits 0.
  */
 import { describeRuntime } from './harness/preflight';
@@ -10,7 +10,7 @@ jest.setTimeout(120000);
 describeRuntime('the scheduler CronJob runs a scheduled task', () => {
   let env: LaravelEnvironment;
   beforeAll(async () => {
-    env = await startLaravelEnvironment({ environment: 'production' });
+    env = await startLaravelEnvironment({ environment: 'production', change: (doc) => (doc.scheduler = { mode: 'cron' }) });
   });
   afterAll(async () => env?.stop());
 

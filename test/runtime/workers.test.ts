@@ -91,6 +91,8 @@ describe.each(['production', 'staging'] as const)('the queue:work pools of %s', 
         // The same cluster and web pod; the default pool with a short timeout and sleep, so the test waits seconds, not minutes.
         const shortPool = env.variant((doc) => {
           doc.workers = doc.workers.map((w: any) => (w.name === 'default' ? { ...w, timeout, sleep: sleepSeconds } : w));
+          // A 3 s job cannot wait for FastAPI (notificationCalls.requestTimeoutSeconds): here only payments calls it.
+          doc.notificationCalls = { pools: ['payments'] };
         });
         const deployment = shortPool.find((o) => o.kind === 'Deployment' && o.metadata.name === `${env.config.appName}-worker-default`)!;
         expect(deployment.spec.template.spec.containers[0].command).toEqual(expect.arrayContaining([`--timeout=${timeout}`, `--sleep=${sleepSeconds}`]));

@@ -49,14 +49,14 @@ describe.each(SHIPPED_ENVIRONMENTS)('disruption budgets and spreading in %s', (e
     }
   });
 
-  test('the scheduler never runs more than one pod, so it gets no budget: one Job at a time, one pod per Job', () => {
-    // A budget only means something for a controller with several pods; for a single Job pod it could only
-    // block a drain (maxUnavailable 0) or allow everything. A run evicted by a drain is retried next minute.
-    const cronJob = find(objects, 'CronJob', 'pembayaran-scheduler');
-    expect(cronJob.spec.concurrencyPolicy).toBe('Forbid');
-    expect(cronJob.spec.jobTemplate.spec.parallelism ?? 1).toBe(1);
-    expect(cronJob.spec.jobTemplate.spec.backoffLimit).toBe(0);
-    const schedulerPods = cronJob.spec.jobTemplate.spec.template.metadata.labels;
+  test('the scheduler never runs more than one pod, so it gets no budget: one replica, Recreate (mode work)', () => {
+    // A budget only means something for a controller with several pods; for a single pod it could only
+    // block a drain (maxUnavailable 0) or allow everything. An evicted scheduler finishes its tasks within its
+    // grace period, and its replacement starts after it (Recreate). Cron mode: test/lib/laravel/scheduler.test.ts.
+    const deployment = find(objects, 'Deployment', 'pembayaran-scheduler');
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    const schedulerPods = deployment.spec.template.metadata.labels;
     expect(objects.filter((o) => o.kind === 'PodDisruptionBudget' && matchesLabelSelector(o.spec.selector, schedulerPods))).toEqual([]);
   });
 

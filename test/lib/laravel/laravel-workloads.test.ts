@@ -21,23 +21,6 @@ describe.each(SHIPPED_ENVIRONMENTS)('Laravel workloads of %s', (env) => {
     }
   });
 
-  test('the scheduler runs schedule:run every minute, never overlapping, bounded and with the app settings', () => {
-    const cron = find(objects, 'CronJob', 'pembayaran-scheduler');
-    expect(cron.spec.schedule).toBe('* * * * *');
-    expect(cron.spec.concurrencyPolicy).toBe('Forbid');
-    expect(cron.spec.startingDeadlineSeconds).toBe(30);
-    expect(cron.spec.successfulJobsHistoryLimit).toBe(3);
-    expect(cron.spec.failedJobsHistoryLimit).toBe(5);
-    expect(cron.spec.jobTemplate.spec.activeDeadlineSeconds).toBe(600);
-    const spec = podSpecOf(cron);
-    const run = container(spec, 'schedule-run');
-    expect(run.command).toEqual(['php', 'artisan', 'schedule:run', '--no-interaction']);
-    const web = container(podSpecOf(find(objects, 'Deployment', 'pembayaran-web')), 'php-fpm');
-    expect(run.envFrom).toEqual(web.envFrom);
-    expect(run.volumeMounts).toEqual(web.volumeMounts.filter((m: any) => !m.subPath));
-    expect(spec.restartPolicy).toBe('Never');
-  });
-
   test('migrations run as an Argo CD Sync hook after the settings and secrets, before the workloads', () => {
     const job = find(objects, 'Job', 'pembayaran-migrate');
     const wave = (o: K8sObject) => Number(o.metadata.annotations['argocd.argoproj.io/sync-wave']);

@@ -50,7 +50,10 @@ export interface AlertWorld {
   readonly waGateway?: string;
   /** The redis exporter's configured keys, as it reports them (`db` label `db<N>`). */
   readonly redis?: { readonly podMonitor: string; readonly deployment: string; readonly checkKeys: ReadonlyArray<{ readonly db: string; readonly key: string }> };
+  /** The scheduler CronJob (mode cron). */
   readonly scheduler?: string;
+  /** The scheduler Deployment and its container (mode work). */
+  readonly scheduleWorker?: { readonly deployment: string; readonly container: string };
   readonly migration?: string;
   readonly backup?: string;
   readonly restoreCheck?: string;
@@ -95,6 +98,10 @@ export function worldOf(config: EnvironmentConfig, objects: readonly K8sObject[]
     waGateway: nameOf('Deployment', 'wa-gateway'),
     redis: queueMetrics && checkKeys ? { podMonitor: podMonitorOf('queue-metrics')!, deployment: queueMetrics.metadata.name, checkKeys } : undefined,
     scheduler: nameOf('CronJob', 'scheduler'),
+    scheduleWorker: (() => {
+      const deployment = byComponent(objects, 'Deployment', 'scheduler');
+      return deployment ? { deployment: deployment.metadata.name, container: podSpecOf(deployment).containers[0].name } : undefined;
+    })(),
     migration: nameOf('Job', 'migration'),
     backup: nameOf('CronJob', 'backup'),
     restoreCheck: nameOf('CronJob', 'restore-check'),
@@ -516,6 +523,44 @@ export function alertCases(world: AlertWorld, queueDatabase: number): AlertCases
       { name: `${SCHEDULER_FAILURES.count} failed runs in the window`, interval: '1m', input: [0, 1, 2].flatMap((i) => failed(i, 60 * (20 + i), true)), evals: [{ at: '25m', firing: [{}] }] },
       { name: 'failed pods of runs that then succeeded', interval: '1m', input: [0, 1, 2].flatMap((i) => failed(i, 60 * (20 + i), false)), evals: [{ at: '25m', firing: [] }] },
       { name: 'failed runs older than the window', interval: '1m', input: [0, 1, 2].flatMap((i) => failed(i, 60 * i, true)), evals: [{ at: '25m', firing: [] }] },
+    ]);
+  }
+
+  if (world.scheduleWorker) {
+    const { deployment, container } = world.scheduleWorker;
+    const stale = t.schedulerStaleSeconds;
+    const minutes = Math.ceil(stale / 60);
+    const n = minutes * 2 + 20;
+    const down = (values: string) => s('kube_deployment_status_replicas_available', ksm(world, { deployment }), values);
+    add('SchedulerNotRunning', [
+      {
+        name: `no available scheduler pod for longer than ${stale}s`,
+        input: [spec(deployment, 1, n), down(flat(0, n))],
+        evals: [{ at: `${minutes - 1}m`, firing: [] }, { at: `${minutes + 2}m`, firing: [{ namespace: ns, deployment }] }],
+      },
+      {
+        name: 'scaled to zero: no task runs either',
+        input: [spec(deployment, 0, n), down(flat(0, n))],
+        evals: [{ at: `${minutes + 2}m`, firing: [{ namespace: ns, deployment }] }],
+      },
+      {
+        name: 'a Recreate rollout shorter than the threshold',
+        input: [spec(deployment, 1, n), down(`1x4 0x4 1x${n}`)],
+        evals: [{ at: `${minutes + 2}m`, firing: [] }],
+      },
+      { name: 'the scheduler runs', input: [spec(deployment, 1, n), down(flat(1, n))], evals: [{ at: `${minutes + 2}m`, firing: [] }] },
+    ]);
+    const pod = podOf(deployment);
+    const restarts = (values: string) => s('kube_pod_container_status_restarts_total', ksm(world, { pod, container, uid: 'b0a1f2c3' }), values);
+    add('SchedulerFailing', [
+      { name: `${SCHEDULER_FAILURES.count} restarts of schedule:work within the window`, interval: '1m', input: [restarts('0 0 1 1 2 2 3 3 3 3 3 3')], evals: [{ at: '7m', firing: [{ namespace: ns, pod, container }] }] },
+      { name: 'one restart', interval: '1m', input: [restarts('0 0 1 1 1 1 1 1 1 1 1 1')], evals: [{ at: '7m', firing: [] }] },
+      {
+        name: 'restarts of another container of the namespace do not count',
+        interval: '1m',
+        input: [s('kube_pod_container_status_restarts_total', ksm(world, { pod: podOf(world.web.deployment), container: 'php-fpm', uid: 'c1' }), '0 1 2 3 4 5 6 7 8 9')],
+        evals: [{ at: '7m', firing: [] }],
+      },
     ]);
   }
 

@@ -12,6 +12,14 @@ const ENVIRONMENTS: Array<[string, EnvironmentConfig]> = [
   // The shipped edge is Gateway API (Envoy Gateway); the Ingress edge (ingress-nginx) reads other metrics.
   ['production with the ingress-nginx edge', withIngressEdge('production')],
   [
+    'production with the scheduler in cron mode',
+    (() => {
+      const config = structuredClone(shippedConfig('production'));
+      config.scheduler = { ...config.scheduler, mode: 'cron' };
+      return config;
+    })(),
+  ],
+  [
     'production as acmepay, queues in Redis database 3',
     (() => {
       const config = structuredClone(shippedConfig('production'));

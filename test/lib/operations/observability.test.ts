@@ -110,8 +110,9 @@ describe.each(SHIPPED_ENVIRONMENTS)('observability of %s', (env) => {
     expect(rule('PembayaranWebLatencyHigh').expr).toContain('envoy_cluster_upstream_rq_time_bucket');
     expect(rule('PembayaranWebLatencyHigh').expr).toContain('histogram_quantile(0.95');
     expect(rule('PembayaranWaGatewayDown').expr).toContain('kube_deployment_status_replicas_available{namespace="' + config.namespace + '", deployment="pembayaran-wa-gateway"}');
-    expect(rule('PembayaranSchedulerNotRunning').expr).toContain('kube_cronjob_status_last_successful_time{namespace="' + config.namespace + '", cronjob="pembayaran-scheduler"}');
-    expect(rule('PembayaranSchedulerFailing').expr).toContain('owner_name="pembayaran-scheduler"');
+    // scheduler.mode work (the default); cron mode: test/lib/laravel/scheduler.test.ts and the promtool cases.
+    expect(rule('PembayaranSchedulerNotRunning').expr).toContain('kube_deployment_status_replicas_available{namespace="' + config.namespace + '", deployment="pembayaran-scheduler"}');
+    expect(rule('PembayaranSchedulerFailing').expr).toContain('pod=~"pembayaran-scheduler-[a-z0-9]+-[a-z0-9]+", container="schedule-work"');
     expect(rule('PembayaranMigrationFailed').expr).toContain('job_name="pembayaran-migrate"');
     expect(rule('PembayaranQueueNotDraining').annotations.description).toContain('Proxy');
   });
@@ -141,9 +142,17 @@ describe('alert thresholds come from observability.alerts', () => {
     ['PembayaranContainerMemorySaturated', '> 0.8'],
     ['PembayaranBackupTooOld', '> 108000'],
     ['PembayaranPodRestartLoop', '>= 5'],
-    ['PembayaranSchedulerNotRunning', '> 900'],
   ])('%s uses %s', (name, fragment) => {
     expect(rule(name).expr).toContain(fragment);
+  });
+
+  test('SchedulerNotRunning uses schedulerStaleSeconds in both scheduler modes', () => {
+    expect(rule('PembayaranSchedulerNotRunning').for).toBe('900s');
+    const cron = objectsOf(withConfig('production', (c) => {
+      c.observability.alerts.schedulerStaleSeconds = 900;
+      c.scheduler = { ...c.scheduler, mode: 'cron' };
+    }));
+    expect(rulesOf(cron).find((r: any) => r.alert === 'PembayaranSchedulerNotRunning').expr).toContain('> 900');
   });
 
   test('the ingress namespace label (ingress-nginx edge), runbook URLs and monitor labels follow the config', () => {
@@ -217,7 +226,7 @@ describe('PromQL structural check', () => {
         edge: ingressNginxRequestMetrics('ns', 'namespace', ['app-web', 'app-web-webhooks']),
         deployments: [{ alert: 'X', names: ['a', 'b.c'], title: 'x', severity: 'warning', runbook: 'r' }],
         queues: { keys: ['app_database_queues:a.b'], database: 0, exporterContainer: 'redis-exporter' },
-        schedulerCronJob: 's',
+        scheduler: { mode: 'cron', cronJobName: 's' },
         migrationJob: 'm',
         backupCronJob: 'b',
       },

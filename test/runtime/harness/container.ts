@@ -13,7 +13,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { childrenOf, Daemon, Exit, run, RunResult } from './processes';
+import { Daemon, run, RunResult } from './processes';
 
 export interface PlannedMount {
   readonly kind: 'bind' | 'overlay' | 'proc' | 'tmpfs';
@@ -280,22 +280,6 @@ export class ContainerProcess {
     } catch {
       // already gone
     }
-  }
-
-  /**
-   * SIGKILL to the container's PID 1, which ends every process of its PID namespace, then to the runtime
-   * process. Killing only the latter is not enough: unshare's --kill-child does not survive setpriv's user
-   * change (the kernel clears the parent-death signal), so PID 1 and everything it started would live on.
-   */
-  async kill(): Promise<Exit> {
-    for (const pid of childrenOf(this.daemon.pid)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    return this.daemon.kill();
   }
 
   /** Runs a command inside the container (kubectl exec), as the container's user with its environment. */

@@ -420,7 +420,13 @@ export class Pod {
 
   /** SIGKILL everything at once (the pod is gone, no grace). */
   async kill(): Promise<void> {
-    await Promise.all([...this.containers.values()].map((p) => p.kill()));
+    // PID 1 itself: the runtime's parent-death signal does not reach it once setpriv has changed its user
+    // (the kernel clears it on a credential change), so killing only the runtime would leave it running.
+    // The runtime exits once it has reaped PID 1, so waiting for it means PID 1 is gone.
+    await Promise.all([...this.containers.values()].map(async (p) => {
+      await p.signal('SIGKILL');
+      if (!(await within(p.daemon.exited, 5000))) await p.daemon.kill();
+    }));
     await this.sandbox.kill();
     this.cluster.unregisterPod(this);
   }

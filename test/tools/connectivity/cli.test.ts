@@ -70,7 +70,7 @@ describe('connectivity CLI', () => {
 
     test('NodeLocal DNSCache is reachable where the environment runs it (production), and nowhere else', () => {
       const column = (label: string) => row(egress, label)[2];
-      for (const w of ['Deployment/pembayaran-web', 'Deployment/pembayaran-fastapi', 'CronJob/pembayaran-scheduler']) expect(column(w)).toBe(env === 'production' ? '✓' : '·');
+      for (const w of ['Deployment/pembayaran-web', 'Deployment/pembayaran-fastapi', 'Deployment/pembayaran-scheduler']) expect(column(w)).toBe(env === 'production' ? '✓' : '·');
     });
   });
 
