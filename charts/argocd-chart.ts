@@ -11,8 +11,12 @@ export const ARGOCD_CHART_ID = 'argocd';
 /** Component label of the Argo CD objects. */
 export const ARGOCD_COMPONENT = 'argocd';
 
-/** Makes deleting an Application delete its objects too, except those annotated `Delete=false`. */
-export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
+/**
+ * Makes deleting an Application delete its objects too (in the background), except those annotated
+ * `Delete=false`. The path form: API servers since 1.27 warn on a finalizer name without a path.
+ * @see https://argo-cd.readthedocs.io/en/stable/user-guide/app_deletion/#about-the-deletion-finalizer
+ */
+export const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io/background';
 
 /**
  * Sync options of every Application; see docs/deployment-guide.md ("Argo CD Applications") for why.

@@ -1,4 +1,6 @@
 import { App } from 'cdk8s';
+import { EnvironmentInput } from '../lib/config/input.generated';
+import { resolveEnvironment } from '../lib/config/load';
 import { EnvironmentConfig } from '../lib/config/types.generated';
 import { ArgoCdChart } from './argocd-chart';
 import { PembayaranChart } from './pembayaran-chart';
@@ -14,10 +16,13 @@ export interface BuildOptions {
   readonly argocd?: boolean;
 }
 
-/** The cdk8s app of the given environments: one chart each, named after the environment. */
-export function buildApp(configs: readonly EnvironmentConfig[], options: BuildOptions = {}): App {
+/** The cdk8s app of the given environments (resolved, or written in TypeScript): one chart each, named after the environment. */
+export function buildApp(configs: readonly (EnvironmentInput | EnvironmentConfig)[], options: BuildOptions = {}): App {
   const app = new App();
-  const environments = configs.map((config) => ({ config, chart: new PembayaranChart(app, config) }));
+  const environments = configs.map((input) => {
+    const config = resolveEnvironment(input);
+    return { config, chart: new PembayaranChart(app, config) };
+  });
   if (options.argocd) new ArgoCdChart(app, environments);
   return app;
 }

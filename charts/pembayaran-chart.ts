@@ -1,5 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { EnvironmentInput } from '../lib/config/input.generated';
+import { resolveEnvironment } from '../lib/config/load';
 import { EnvironmentConfig } from '../lib/config/types.generated';
 import { PembayaranStack } from '../lib/pembayaran-stack';
 
@@ -7,8 +9,10 @@ import { PembayaranStack } from '../lib/pembayaran-stack';
 export class PembayaranChart extends Chart {
   public readonly stack: PembayaranStack;
 
-  constructor(scope: Construct, config: EnvironmentConfig) {
-    super(scope, config.name, { disableResourceNameHashes: true });
-    this.stack = new PembayaranStack(this, 'Pembayaran', config);
+  /** @param config a resolved config, or one written in TypeScript with defaulted keys left out (resolved here). */
+  constructor(scope: Construct, config: EnvironmentInput | EnvironmentConfig) {
+    const resolved = resolveEnvironment(config);
+    super(scope, resolved.name, { disableResourceNameHashes: true });
+    this.stack = new PembayaranStack(this, 'Pembayaran', resolved);
   }
 }

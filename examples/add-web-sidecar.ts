@@ -5,9 +5,7 @@
  * the quality gate requires readiness and liveness on every long-running container.
  */
 import { App } from 'cdk8s';
-import { IntOrString } from '../imports/k8s';
-import { PembayaranChart } from '../charts';
-import { EnvironmentConfig, PembayaranStack, toResourceRequirements } from '../lib';
+import { EnvironmentConfig, k8s, PembayaranChart, PembayaranStack, toResourceRequirements } from 'pembayaran-k8s';
 
 export const STATSD_SIDECAR = 'statsd-exporter';
 
@@ -19,8 +17,8 @@ export function withStatsdSidecar(app: App, config: EnvironmentConfig): Pembayar
     args: ['--statsd.listen-udp=127.0.0.1:9125', '--web.listen-address=:9102'],
     ports: [{ name: 'statsd-metrics', containerPort: 9102, protocol: 'TCP' }],
     resources: toResourceRequirements({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } }),
-    readinessProbe: { tcpSocket: { port: IntOrString.fromString('statsd-metrics') } },
-    livenessProbe: { httpGet: { path: '/metrics', port: IntOrString.fromString('statsd-metrics') } },
+    readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('statsd-metrics') } },
+    livenessProbe: { httpGet: { path: '/metrics', port: k8s.IntOrString.fromString('statsd-metrics') } },
     // Asking for root is overridden: the restricted fields win.
     securityContext: { runAsNonRoot: false, allowPrivilegeEscalation: true },
   });

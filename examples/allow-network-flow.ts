@@ -4,8 +4,7 @@
  * company SMTP relay on 587, and nothing else gains access.
  */
 import { App } from 'cdk8s';
-import { PembayaranChart } from '../charts';
-import { EnvironmentConfig, PembayaranStack } from '../lib';
+import { EnvironmentConfig, PembayaranChart, PembayaranStack } from 'pembayaran-k8s';
 
 export const SMTP_RELAY = { cidr: '10.30.0.25/32', port: 587 };
 

@@ -1,12 +1,10 @@
 /**
  * Example: a new environment is one more YAML file; every key left out takes its documented default.
- * `synthesize` loads and validates it, builds the chart, runs the quality gate and (with dryRun) returns
- * the files instead of writing them.
+ * `parseEnvironment` validates it (the loader `npm run synth` uses), `PembayaranChart` builds it, and
+ * `assertValidApp` runs the quality gate over the app before anything is written.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { synthesize, SynthResult } from '../tools/synth/synthesize';
+import { App, Chart } from 'cdk8s';
+import { assertValidApp, Manifest, manifestPath, parseEnvironment, PembayaranChart } from 'pembayaran-k8s';
 
 /** A disaster-recovery copy of production in a second region, smaller, without its own backups. */
 export const DR_ENVIRONMENT = `
@@ -51,14 +49,11 @@ argocd:
   repoURL: https://git.example.com/platform/pembayaran-gitops.git
 `;
 
-/** Writes the environment file to a temporary folder and synthesizes it in memory, gate included. */
-export function synthesizeNewEnvironment(yamlText: string = DR_ENVIRONMENT): SynthResult {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pembayaran-env-'));
-  try {
-    const file = path.join(dir, 'production-dr.yaml');
-    fs.writeFileSync(file, yamlText);
-    return synthesize({ configFiles: [file], outdir: path.join(dir, 'dist'), dryRun: true });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+/** Validates the environment, builds its chart and gates it; returns every object with the file synth would write it to. */
+export function synthesizeNewEnvironment(yamlText: string = DR_ENVIRONMENT): Manifest[] {
+  const config = parseEnvironment('config/production-dr.yaml', yamlText);
+  const app = new App();
+  const chart: Chart = new PembayaranChart(app, config);
+  assertValidApp(app);
+  return chart.toJson().map((object) => ({ file: manifestPath(chart.node.id, object), object }));
 }

@@ -4,8 +4,8 @@
  * the NetworkPolicies and the alerts follow it. The image must hold laravel/octane and the frankenphp
  * binary (e.g. built FROM dunglas/frankenphp); see docs/deployment-guide.md.
  */
+import { Manifest } from 'pembayaran-k8s';
 import { DR_ENVIRONMENT, synthesizeNewEnvironment } from './new-environment';
-import { SynthResult } from '../tools/synth/synthesize';
 
 /** The disaster-recovery environment of examples/new-environment.ts, served by Octane with 8 FrankenPHP workers. */
 export const OCTANE_ENVIRONMENT = DR_ENVIRONMENT.replace(
@@ -26,7 +26,7 @@ export const OCTANE_ENVIRONMENT = DR_ENVIRONMENT.replace(
   ].join('\n'),
 );
 
-/** Synthesizes the Octane environment in memory, gate included. */
-export function synthesizeOctaneEnvironment(yamlText: string = OCTANE_ENVIRONMENT): SynthResult {
+/** Builds the Octane environment in memory, gate included; every object with the file synth would write it to. */
+export function synthesizeOctaneEnvironment(yamlText: string = OCTANE_ENVIRONMENT): Manifest[] {
   return synthesizeNewEnvironment(yamlText);
 }

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as yaml from 'js-yaml';
-import { EnvironmentConfig, parseEnvironment } from '../lib';
+import { EnvironmentConfig, parseEnvironment } from 'pembayaran-k8s';
 
 /** The environment in `file` with `snippet` (YAML) merged over it, validated and with defaults filled. */
 export function environmentWithOverrides(file: string, snippet: string): EnvironmentConfig {

@@ -1,5 +1,7 @@
 import { Construct } from 'constructs';
 import { AppContext } from './core/app-context';
+import { EnvironmentInput, WorkerPoolInput } from './config/input.generated';
+import { resolveAmendedEnvironment, resolveEnvironment } from './config/load';
 import { EnvironmentConfig, WorkerPoolConfig } from './config/types.generated';
 import { BACKUP_COMPONENT, BACKUP_SECRET_VARIABLES, DatabaseBackup } from './operations/database-backup';
 import { DatabaseRestoreCheck, RESTORE_CHECK_COMPONENT, RESTORE_CHECK_SECRET_VARIABLES } from './operations/restore-check';
@@ -24,6 +26,20 @@ import { LaravelScheduler, LaravelScheduleWorker } from './laravel/scheduler';
 import { OCTANE_SERVERS } from './laravel/octane-servers';
 import { resolveRemoteRefs, SecretEnvironment } from './core/secret-environment';
 import { WhatsAppGateway } from './notifications/wa-gateway';
+import { KubeNetworkPolicy, NetworkPolicyPeer } from '../imports/k8s';
+import { EnvValue } from './laravel/laravel-runtime';
+import { mergePlacement, PodPlacement, placementFromConfig, WorkloadPod } from './core/workload-pod';
+import { PodPlacementConfig } from './config/types.generated';
+
+/** How a team's workload joins the Laravel components (`PembayaranStack.addLaravelComponent`). */
+export interface LaravelComponentOptions {
+  /**
+   * Its own ingress allow rule: from the public edge's data plane (`'edge'`, e.g. a websocket server behind
+   * its own route) or from the given peers, on the given container ports.
+   * @default - no ingress (only the egress of the Laravel set)
+   */
+  readonly ingress?: { readonly from: 'edge' | readonly NetworkPolicyPeer[]; readonly ports: readonly number[] };
+}
 import { notificationCallVariables } from './notifications/call-budgets';
 
 /** Default database ports by engine. */
@@ -59,10 +75,16 @@ export class PembayaranStack extends Construct {
   public readonly restoreCheck?: DatabaseRestoreCheck;
   /** Exporters, PodMonitors and alerts, when `observability.metrics` or `observability.alerts` is enabled. */
   public readonly observability?: Observability;
+  /** Pods of team workloads that joined the Laravel component set (`addLaravelComponent`). */
+  public readonly extraLaravelComponents: WorkloadPod[] = [];
 
-  constructor(scope: Construct, id: string, config: EnvironmentConfig) {
+  /**
+   * @param input the environment: a resolved config (from the loader or `resolveEnvironment`) or one written
+   * in TypeScript with the defaulted keys left out, which is resolved here (ConfigError on a mistake).
+   */
+  constructor(scope: Construct, id: string, input: EnvironmentInput | EnvironmentConfig) {
     super(scope, id);
-    this.config = config;
+    const config = (this.config = resolveEnvironment(input));
     const context = (this.context = new AppContext({
       namespace: config.namespace,
       appName: config.appName,
@@ -149,6 +171,7 @@ export class PembayaranStack extends Construct {
       maxUnavailable: web.maxUnavailable,
       trustedProxies: config.laravel.trustedProxies,
       readinessHost: config.laravel.host,
+      placement: this.placementFor(web.pod),
       octane: web.runtime === 'octane' ? { server: OCTANE_SERVERS[web.octane.server], workers: web.octane.workers, maxRequests: web.octane.maxRequests } : undefined,
     });
 
@@ -162,22 +185,24 @@ export class PembayaranStack extends Construct {
         // Reverb's own Redis client (scaling) takes no CA option: a private CA goes into OpenSSL's default file,
         // which PHP's streams read when no cafile is given. The container talks TLS to nothing else.
         env: redisCa ? { SSL_CERT_FILE: this.dataStoreTls.caFile('redis') } : {},
+        placement: this.placementFor(config.reverb.pod),
       });
     }
 
     this.edge = this.addEdge();
 
-    config.workers.forEach((pool) => this.addWorkerPool(pool));
+    config.workers.forEach((pool) => this.createWorkerPool(pool));
 
     this.scheduler =
       config.scheduler.mode === 'work'
-        ? new LaravelScheduleWorker(this, 'Scheduler', { runtime: this.runtime, longestTaskSeconds: config.scheduler.longestTaskSeconds, resources: config.scheduler.resources })
+        ? new LaravelScheduleWorker(this, 'Scheduler', { runtime: this.runtime, longestTaskSeconds: config.scheduler.longestTaskSeconds, resources: config.scheduler.resources, placement: this.placementFor(config.scheduler.pod) })
         : new LaravelScheduler(this, 'Scheduler', {
             runtime: this.runtime,
             schedule: config.scheduler.schedule,
             startingDeadlineSeconds: config.scheduler.startingDeadlineSeconds,
             activeDeadlineSeconds: config.scheduler.activeDeadlineSeconds,
             resources: config.scheduler.resources,
+            placement: this.placementFor(config.scheduler.pod),
           });
 
     this.migration = new DatabaseMigration(this, 'Migration', {
@@ -185,6 +210,7 @@ export class PembayaranStack extends Construct {
       activeDeadlineSeconds: config.migrations.activeDeadlineSeconds,
       backoffLimit: config.migrations.backoffLimit,
       resources: config.migrations.resources,
+      placement: this.placementFor(config.migrations.pod),
     });
 
     const fastapi = config.fastapi;
@@ -200,6 +226,7 @@ export class PembayaranStack extends Construct {
       env: { WA_GATEWAY_URL: serviceUrl(context, 'wa-gateway', PORTS.waGateway), ...callVariables.fastapi, ...fastapi.env },
       secrets: this.secretEnvironment('FastapiSecrets', 'fastapi', fastapi.secretEnv),
       resources: fastapi.resources,
+      placement: this.placementFor(fastapi.pod),
     });
 
     const wa = config.waGateway;
@@ -219,6 +246,7 @@ export class PembayaranStack extends Construct {
       env: { ...callVariables.waGateway, ...wa.env },
       secrets: this.secretEnvironment('WaGatewaySecrets', 'wa-gateway', wa.secretEnv),
       resources: wa.resources,
+      placement: this.placementFor(wa.pod),
     });
 
     // Default deny, then only the flows the application needs. Laravel components are read at synthesis,
@@ -232,6 +260,7 @@ export class PembayaranStack extends Construct {
         this.scheduler.pod.component,
         this.migration.pod.component,
         ...(this.reverb ? [this.reverb.pod.component] : []),
+        ...this.extraLaravelComponents.map((p) => p.component),
       ],
       websocket: this.reverb ? { component: REVERB_COMPONENT, port: PORTS.reverb } : undefined,
       database: { port: config.database.port ?? DATABASE_PORTS[config.database.connection], peers: config.database.peers },
@@ -265,6 +294,7 @@ export class PembayaranStack extends Construct {
         resources: backup.resources,
         networkPolicies: this.networkPolicies,
         dataStoreTls: this.dataStoreTls,
+        placement: this.placementFor(backup.pod),
       });
       const check = backup.restoreCheck;
       if (check.enabled) {
@@ -286,6 +316,7 @@ export class PembayaranStack extends Construct {
           hasEndpoint: config.objectStorage.endpoint !== undefined,
           databaseResources: check.resources,
           networkPolicies: this.networkPolicies,
+          placement: this.placementFor(check.pod),
         });
       }
     }
@@ -294,6 +325,7 @@ export class PembayaranStack extends Construct {
     if (observability.metrics.enabled || observability.alerts.enabled || observability.uptime.enabled) {
       this.observability = new Observability(this, 'Observability', {
         context,
+        exporterPlacement: placementFromConfig(config.pods),
         settings: this.settings,
         config: observability,
         web: this.web,
@@ -371,6 +403,44 @@ export class PembayaranStack extends Construct {
     });
   }
 
+  /** The top-level `pods` merged with a workload's own `pod`. */
+  private placementFor(own: PodPlacementConfig | undefined): PodPlacement {
+    return mergePlacement(placementFromConfig(this.config.pods), placementFromConfig(own));
+  }
+
+  /**
+   * Adds an environment variable, plain or from a Secret key, to every Laravel container: web (php-fpm), every
+   * worker pool (also those added later), scheduler, migration, the components that joined with
+   * `addLaravelComponent`, and the `prepare` init container of each, which runs `config:cache`.
+   */
+  addLaravelEnv(name: string, value: EnvValue): void {
+    this.runtime.addEnv(name, value);
+  }
+
+  /**
+   * Makes a team's Laravel workload (a Reverb websocket server, a second web tier) one of the Laravel
+   * components: the Laravel NetworkPolicies select its pods (egress to the database, Redis, object storage,
+   * FastAPI, the WA gateway when allowed, the internet when `networkPolicy.internetEgress.laravel`), and, with
+   * `ingress`, it gets its own allow rule (`<app>-allow-<component>-from-<edge|peers>`). Build its pod with
+   * `sharedEnv: stack.runtime` so `addLaravelEnv` reaches it.
+   */
+  addLaravelComponent(pod: WorkloadPod, options: LaravelComponentOptions = {}): KubeNetworkPolicy | undefined {
+    const builtIn = [this.web.pod, ...this.workers.map((w) => w.pod), this.scheduler.pod, this.migration.pod];
+    if ([...builtIn, ...this.extraLaravelComponents].some((p) => p.component === pod.component)) {
+      throw new Error(`addLaravelComponent: component "${pod.component}" is already a Laravel component`);
+    }
+    this.extraLaravelComponents.push(pod);
+    const ingress = options.ingress;
+    if (!ingress) return undefined;
+    const policies = this.networkPolicies;
+    const from = ingress.from === 'edge' ? this.edge.dataPlanePeers.map((peer) => policies.namespacePeer(peer.namespace, peer.podLabels)) : ingress.from;
+    return policies.allowIngress(`${pod.component}-from-${ingress.from === 'edge' ? this.edge.policyPurpose : 'peers'}`, {
+      pods: policies.componentSelector(pod.component),
+      from,
+      ports: ingress.ports.map((port) => ({ port })),
+    });
+  }
+
   /** Bucket of the dumps: `backup.bucket`, else a bucket of their own next to the uploads bucket. */
   get backupBucket(): string {
     return this.config.backup.bucket ?? `${this.config.objectStorage.bucket}-backups`;
@@ -401,8 +471,19 @@ export class PembayaranStack extends Construct {
     return this.config.redis.prefix ?? `${this.config.appName}_database_`;
   }
 
-  /** Adds a queue worker pool, e.g. one a platform team needs in a single environment. */
-  addWorkerPool(pool: WorkerPoolConfig): QueueWorkerPool {
+  /**
+   * Adds a queue worker pool, e.g. one a platform team needs in a single environment. Keys left out take the
+   * defaults of `workers[]`; the pool is checked as if it were the last entry of `workers` in the config
+   * (ConfigError with `workers[<n>].<key>: message` lines).
+   */
+  addWorkerPool(pool: WorkerPoolInput): QueueWorkerPool {
+    const source = `${this.config.name} (addWorkerPool)`;
+    const resolved = resolveAmendedEnvironment({ ...this.config, workers: [...this.config.workers, pool] } as EnvironmentInput, source);
+    return this.createWorkerPool(resolved.workers[resolved.workers.length - 1]);
+  }
+
+  private createWorkerPool(pool: WorkerPoolConfig): QueueWorkerPool {
+    if (this.workers.some((w) => w.component === `worker-${pool.name}`)) throw new Error(`${this.config.name}: a worker pool named "${pool.name}" already exists`);
     const worker = new QueueWorkerPool(this, `Worker-${pool.name}`, {
       runtime: this.runtime,
       name: pool.name,
@@ -419,6 +500,7 @@ export class PembayaranStack extends Construct {
       maxTime: pool.maxTime,
       horizon: pool.horizon,
       resources: pool.resources,
+      placement: this.placementFor(pool.pod),
       maxUnavailable: pool.maxUnavailable,
       autoscaling: pool.autoscaling.enabled
         ? {

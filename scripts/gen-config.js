@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Derives three files from lib/config/schema.json, the single source of truth:
+// Derives four files from lib/config/schema.json, the single source of truth:
 // - types.generated.ts, the TypeScript model of an environment. The model describes a config after
 //   validation, when ajv has filled every default: a property with a default is therefore required in
 //   the model, although optional in the file.
+// - input.generated.ts, the same environment as a consumer writes it (`EnvironmentInput`): every key with a
+//   default is optional, and its JSDoc says the default. `resolveEnvironment` (lib/config/load.ts) turns it into
+//   the model through the loader's own validation.
 // - validate-config.generated.ts, the schema compiled ahead of time by ajv's standalone code generation,
 //   so that synthesis does not spend a few hundred milliseconds compiling the schema on every run.
 // - docs/configuration.md, the config reference: every key with its type, default and meaning.
@@ -14,6 +17,7 @@ const { compile } = require('json-schema-to-typescript');
 const schemaFile = path.join(__dirname, '../lib/config/schema.json');
 const typesFile = path.join(__dirname, '../lib/config/types.generated.ts');
 const validatorFile = path.join(__dirname, '../lib/config/validate-config.generated.ts');
+const inputFile = path.join(__dirname, '../lib/config/input.generated.ts');
 
 /** The ajv options of the config validator; load.ts documents why each is set. */
 const AJV_OPTIONS = { allErrors: true, useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true };
@@ -56,6 +60,40 @@ function nameSections(schema) {
   }
   schema.properties.workers.items.title = 'WorkerPoolConfig';
   return schema;
+}
+
+/**
+ * The schema as input: defaults stay optional and are named in the JSDoc; every named type ends in `Input`
+ * (`EnvironmentInput`, `WorkerPoolInput`, `ResourcesInput`), so the model's names stay free.
+ */
+function inputSchema(schema) {
+  const withDefaults = (node) => {
+    if (Array.isArray(node)) return node.map(withDefaults);
+    if (node === null || typeof node !== 'object') return node;
+    // A $ref with sibling keys would be emitted as a copy of the referenced type (as in the model).
+    if (node.$ref) return { $ref: node.$ref };
+    const copy = Object.fromEntries(Object.entries(node).filter(([k]) => k !== 'oneOf').map(([k, v]) => [k, withDefaults(v)]));
+    if (node.default !== undefined || node.description) copy.description = describeDefault(node);
+    return copy;
+  };
+  const describeDefault = (node) => [node.description, node.default !== undefined ? `@default ${JSON.stringify(node.default)}` : ''].filter(Boolean).join('\n\n');
+  const copy = withDefaults(schema);
+  copy.title = 'EnvironmentInput';
+  for (const [key, section] of Object.entries(copy.properties)) {
+    if (section.type === 'object' && section.properties) section.title = `${pascal(key)}Input`;
+  }
+  copy.properties.workers.items.title = 'WorkerPoolInput';
+  for (const [name, definition] of Object.entries(copy.definitions)) definition.title = `${pascal(name)}Input`;
+  return copy;
+}
+
+async function renderInput() {
+  return compile(inputSchema(JSON.parse(fs.readFileSync(schemaFile, 'utf8'))), 'EnvironmentInput', {
+    bannerComment: '/* Generated from lib/config/schema.json by `npm run gen:config`. Do not edit. */',
+    additionalProperties: false,
+    unreachableDefinitions: false,
+    style: { singleQuote: true, printWidth: 120 },
+  });
 }
 
 async function render() {
@@ -150,7 +188,7 @@ function renderDocs() {
 }
 
 async function main() {
-  const outputs = [[typesFile, await render()], [validatorFile, renderValidator()], [docsFile, renderDocs()]];
+  const outputs = [[typesFile, await render()], [inputFile, await renderInput()], [validatorFile, renderValidator()], [docsFile, renderDocs()]];
   if (process.argv.includes('--check')) {
     // Used by the tests: fail when a committed file is not what the schema gives.
     const stale = outputs.filter(([file, text]) => !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text);

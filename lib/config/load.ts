@@ -6,6 +6,7 @@ import { legacyKeysOf, migrateLegacyKeys } from './legacy-keys';
 import { formatKeyPath, showValue } from './messages';
 import { entryKind, InputError, loadYamlDocument, MAX_CONFIG_BYTES, readRegularFile } from './safe-input';
 import { checkSemantics, writtenRuntimeKeys } from './semantics';
+import { EnvironmentInput } from './input.generated';
 import { EnvironmentConfig } from './types.generated';
 import { schemaNodeAt } from './walk';
 // The schema compiled ahead of time (scripts/gen-config.js) with allErrors, useDefaults (ajv fills
@@ -71,18 +72,92 @@ export function parseEnvironment(file: string, text: string, warnings: ConfigPro
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     throw new ConfigError([{ file, path: '', message: `expected a mapping of settings at the top level (got ${document === undefined ? 'an empty file' : showValue(document)})` }]);
   }
+  return validateDocument(file, document, warnings);
+}
+
+/** Configs that went through `validateDocument`: the stack takes them as they are. */
+const RESOLVED = new WeakSet<object>();
+
+/** Whether `config` came out of the loader or `resolveEnvironment` (defaults filled, every check passed). */
+export function isResolvedEnvironment(config: unknown): config is EnvironmentConfig {
+  return typeof config === 'object' && config !== null && RESOLVED.has(config);
+}
+
+/**
+ * Trusts a config resolved in another thread and structured-cloned here (synth's render workers), so the
+ * stack does not validate it again (tens of milliseconds per environment).
+ * @internal
+ */
+export function trustResolvedEnvironment(config: EnvironmentConfig): EnvironmentConfig {
+  RESOLVED.add(config);
+  return config;
+}
+
+export interface ResolveOptions {
+  /** Names the input in problem lines (`<source>: key.path: message`). @default the environment's name */
+  readonly source?: string;
+  /** Receives a warning per key of an earlier version that was read. @default - warnings are dropped */
+  readonly warnings?: ConfigProblem[];
+}
+
+/**
+ * An environment written in TypeScript (every defaulted key optional) as the resolved model: the schema's
+ * defaults filled and every check the YAML loader runs (schema, legacy keys, cross-field rules), through the
+ * same code. Throws ConfigError with one `key.path: message` problem per mistake. The input is not modified;
+ * an already resolved config is returned as it is.
+ */
+export function resolveEnvironment(input: EnvironmentInput | EnvironmentConfig, options: ResolveOptions = {}): EnvironmentConfig {
+  if (isResolvedEnvironment(input)) return input;
+  const name = (input as { name?: unknown } | null)?.name;
+  const source = options.source ?? (typeof name === 'string' && name ? name : 'environment');
+  // A copy as YAML would give it: plain data, keys set to undefined left out.
+  let document: unknown;
+  try {
+    document = JSON.parse(JSON.stringify(input) ?? 'null');
+  } catch (err) {
+    throw new ConfigError([{ file: source, path: '', message: `is not plain data (${(err as Error).message})` }]);
+  }
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+    throw new ConfigError([{ file: source, path: '', message: `expected an object of settings (got ${showValue(document)})` }]);
+  }
+  return validateDocument(source, document, options.warnings ?? []);
+}
+
+/**
+ * A resolved config with a change made in code (e.g. one more worker pool), checked again as a whole: the
+ * defaults of the changed part are filled and every check runs, except the one about runtime-only keys the
+ * file wrote, which the resolved config already passed (its defaults would read as written).
+ * @internal
+ */
+export function resolveAmendedEnvironment(amended: EnvironmentInput, source: string): EnvironmentConfig {
+  let document: object;
+  try {
+    document = JSON.parse(JSON.stringify(amended));
+  } catch (err) {
+    throw new ConfigError([{ file: source, path: '', message: `is not plain data (${(err as Error).message})` }]);
+  }
+  return validateDocument(source, document, [], true);
+}
+
+/** Schema (with defaults), legacy keys and cross-field rules over a parsed document: the one path YAML and TypeScript input share. */
+function validateDocument(file: string, document: object, warnings: ConfigProblem[], amendsResolved = false): EnvironmentConfig {
   // What the file itself says about legacy keys, before validation fills the defaults into it.
   const legacy = legacyKeysOf(document);
-  const runtimeKeys = writtenRuntimeKeys(document);
+  const written = amendsResolved ? new Set<string>() : writtenRuntimeKeys(document);
+  const before = amendsResolved ? undefined : JSON.stringify(document);
   const validate = validateSchema as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
   if (!validate(document)) {
     throw new ConfigError(schemaProblems(file, document, validate.errors ?? []));
   }
+  // A document validation filled nothing into is complete (a resolved config, copied): its runtime-only keys
+  // are the defaults it was resolved with, not keys someone wrote.
+  const runtimeKeys = before !== undefined && JSON.stringify(document) === before ? new Set<string>() : written;
   const config = document as EnvironmentConfig;
   const migrated = migrateLegacyKeys(config, legacy);
   warnings.push(...migrated.warnings.map((p) => ({ file, ...p })));
   const problems = [...migrated.problems, ...checkSemantics(config, runtimeKeys)].map((p) => ({ file, ...p }));
   if (problems.length > 0) throw new ConfigError(problems);
+  RESOLVED.add(config);
   return config;
 }
 

@@ -5,6 +5,10 @@
  */
 export type Dns1123Label = string;
 /**
+ * A DNS-1123 subdomain: at most 253 characters of lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.
+ */
+export type Dns1123Subdomain = string;
+/**
  * An http:// or https:// URL with a host and without credentials.
  */
 export type HttpUrl = string;
@@ -12,10 +16,6 @@ export type HttpUrl = string;
  * A web origin: http(s)://host[:port], without a path or credentials.
  */
 export type Origin = string;
-/**
- * A DNS-1123 subdomain: at most 253 characters of lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.
- */
-export type Dns1123Subdomain = string;
 /**
  * An IPv4 CIDR, e.g. 10.20.0.0/16: octets 0-255 without leading zeros, prefix 0-32, no host bits set.
  */
@@ -40,6 +40,7 @@ export interface EnvironmentConfig {
   appName: string;
   podSecurity: PodSecurityConfig;
   dataStoreTls: DataStoreTlsConfig;
+  pods?: PodPlacementConfig;
   laravel: LaravelConfig;
   database: DatabaseConfig;
   redis: RedisConfig;
@@ -86,6 +87,232 @@ export interface DataStoreTlsConfig {
    * When true, a production-tier environment without database.tls.enabled and redis.tls.enabled is refused.
    */
   requiredInProduction: boolean;
+}
+/**
+ * Where and as whom the pods run, and what runs beside them. Default: none of these set.
+ */
+export interface PodPlacementConfig {
+  nodeSelector?: LabelMap;
+  /**
+   * Taints the pods tolerate. Default: none.
+   */
+  tolerations?: {
+    /**
+     * Taint key; empty with operator Exists tolerates every taint.
+     */
+    key?: string;
+    /**
+     * Equal (the Kubernetes default) or Exists.
+     */
+    operator?: 'Exists' | 'Equal';
+    /**
+     * Taint value (with Equal).
+     */
+    value?: string;
+    /**
+     * Taint effect; empty matches every effect.
+     */
+    effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+    /**
+     * How long a NoExecute taint is tolerated.
+     */
+    tolerationSeconds?: number;
+  }[];
+  /**
+   * Kubernetes Affinity; each part given replaces the workload's own. The quality gate checks the fields against the Kubernetes schema. Default: none.
+   */
+  affinity?: {
+    /**
+     * Kubernetes NodeAffinity.
+     */
+    nodeAffinity?: {};
+    /**
+     * Kubernetes PodAffinity.
+     */
+    podAffinity?: {};
+    /**
+     * Kubernetes PodAntiAffinity.
+     */
+    podAntiAffinity?: {};
+  };
+  priorityClassName?: Dns1123Subdomain;
+  /**
+   * Names of docker-registry Secrets in the namespace to pull the images with. Default: none.
+   */
+  imagePullSecrets?: Dns1123Subdomain[];
+  serviceAccountAnnotations?: AnnotationMap;
+  podAnnotations?: AnnotationMap;
+  podLabels?: LabelMap;
+  /**
+   * Init containers run after the workload's own. Default: none.
+   */
+  initContainers?: ExtraContainerConfig[];
+  /**
+   * Containers run beside the workload's own. In Jobs and CronJobs a container that never exits keeps the Job running: use an init container with restartPolicy Always (a native sidecar) there. Default: none.
+   */
+  sidecars?: ExtraContainerConfig[];
+}
+/**
+ * Kubernetes labels.
+ */
+export interface LabelMap {
+  /**
+   * A label value: empty, or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit.
+   */
+  [k: string]: string;
+}
+/**
+ * Kubernetes annotations.
+ */
+export interface AnnotationMap {
+  [k: string]: string;
+}
+/**
+ * A Kubernetes container (the fields of a Pod's containers[], as in kubectl manifests). Hardened like the workload's own: the restricted security context is applied over its securityContext; the quality gate checks the rest (schema, probes, resources, image pin).
+ */
+export interface ExtraContainerConfig {
+  name: Dns1123Label;
+  /**
+   * Image reference, pinned by a tag other than latest or by a digest (the quality gate refuses others).
+   */
+  image: string;
+  /**
+   * The Container field command, as Kubernetes writes it.
+   */
+  command?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field args, as Kubernetes writes it.
+   */
+  args?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field workingDir, as Kubernetes writes it.
+   */
+  workingDir?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field ports, as Kubernetes writes it.
+   */
+  ports?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field envFrom, as Kubernetes writes it.
+   */
+  envFrom?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field env, as Kubernetes writes it.
+   */
+  env?: {
+    [k: string]: unknown;
+  };
+  /**
+   * Kubernetes resource requirements: requests (cpu, memory) and a memory limit; the quality gate checks them.
+   */
+  resources: {
+    requests: {
+      [k: string]: string | number;
+    };
+    limits: {
+      [k: string]: string | number;
+    };
+  };
+  /**
+   * The Container field resizePolicy, as Kubernetes writes it.
+   */
+  resizePolicy?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field restartPolicy, as Kubernetes writes it.
+   */
+  restartPolicy?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field volumeMounts, as Kubernetes writes it.
+   */
+  volumeMounts?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field volumeDevices, as Kubernetes writes it.
+   */
+  volumeDevices?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field livenessProbe, as Kubernetes writes it.
+   */
+  livenessProbe?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field readinessProbe, as Kubernetes writes it.
+   */
+  readinessProbe?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field startupProbe, as Kubernetes writes it.
+   */
+  startupProbe?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field lifecycle, as Kubernetes writes it.
+   */
+  lifecycle?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field terminationMessagePath, as Kubernetes writes it.
+   */
+  terminationMessagePath?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field terminationMessagePolicy, as Kubernetes writes it.
+   */
+  terminationMessagePolicy?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field imagePullPolicy, as Kubernetes writes it.
+   */
+  imagePullPolicy?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field securityContext, as Kubernetes writes it.
+   */
+  securityContext?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field stdin, as Kubernetes writes it.
+   */
+  stdin?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field stdinOnce, as Kubernetes writes it.
+   */
+  stdinOnce?: {
+    [k: string]: unknown;
+  };
+  /**
+   * The Container field tty, as Kubernetes writes it.
+   */
+  tty?: {
+    [k: string]: unknown;
+  };
 }
 /**
  * The Laravel application shared by web, workers, scheduler and migrations.
@@ -235,15 +462,6 @@ export interface Peer {
   except?: Ipv4Cidr[];
   namespace?: Dns1123Label;
   podLabels?: LabelMap;
-}
-/**
- * Kubernetes labels.
- */
-export interface LabelMap {
-  /**
-   * A label value: empty, or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit.
-   */
-  [k: string]: string;
 }
 /**
  * Redis for cache, sessions and queues.
@@ -612,6 +830,7 @@ export interface WebConfig {
     rateLimitRps: number;
     annotations: AnnotationMap;
   };
+  pod?: PodPlacementConfig;
 }
 /**
  * Container resources; each request must not exceed its limit.
@@ -651,12 +870,6 @@ export interface PhpIniMap {
   [k: string]: string;
 }
 /**
- * Kubernetes annotations.
- */
-export interface AnnotationMap {
-  [k: string]: string;
-}
-/**
  * Laravel Reverb (websockets).
  */
 export interface ReverbConfig {
@@ -686,6 +899,7 @@ export interface ReverbConfig {
      */
     timeoutSeconds: number;
   };
+  pod?: PodPlacementConfig;
 }
 export interface WorkerPoolConfig {
   /**
@@ -789,6 +1003,7 @@ export interface WorkerPoolConfig {
      */
     pollingInterval: number;
   };
+  pod?: PodPlacementConfig;
 }
 /**
  * Laravel scheduler: schedule:work in one pod (mode work, the default) or schedule:run from a CronJob (mode cron).
@@ -815,6 +1030,7 @@ export interface SchedulerConfig {
    */
   activeDeadlineSeconds: number;
   resources?: Resources;
+  pod?: PodPlacementConfig;
 }
 /**
  * php artisan migrate --force, once per release, before new pods roll out.
@@ -829,6 +1045,7 @@ export interface MigrationsConfig {
    */
   backoffLimit: number;
   resources?: Resources;
+  pod?: PodPlacementConfig;
 }
 /**
  * FastAPI notification service on port 8001, reachable only from Laravel pods.
@@ -866,6 +1083,7 @@ export interface FastapiConfig {
   env: EnvMap;
   secretEnv: SecretEnv;
   resources?: Resources;
+  pod?: PodPlacementConfig;
 }
 /**
  * WhatsApp gateway on port 3001 with sessions on a PersistentVolumeClaim.
@@ -997,6 +1215,7 @@ export interface WaGatewayConfig {
   env: EnvMap;
   secretEnv: SecretEnv;
   resources?: Resources;
+  pod?: PodPlacementConfig;
 }
 /**
  * Calls out of a queued job (Laravel -> FastAPI -> WA gateway): their time budgets, checked as a chain, and the idempotency key passed along. See docs/operations.md, Calls out of a job.
@@ -1295,7 +1514,9 @@ export interface BackupConfig {
     activeDeadlineSeconds: number;
     remoteRefs: SecretEnv;
     resources?: Resources;
+    pod?: PodPlacementConfig;
   };
+  pod?: PodPlacementConfig;
 }
 /**
  * Argo CD Application for this environment.

@@ -5,6 +5,8 @@ import { ImageRef, imageRef } from '../core/image';
 import { LARAVEL_CACHE_DIR, LaravelSettings } from './laravel-settings';
 import { toResourceRequirements } from '../core/containers';
 import { ContainerSpec } from '../core/pod-security';
+import type { SharedEnvironment } from '../core/workload-pod';
+import { isSecretName, secretShape } from '../config/secret-shapes';
 import { Resources } from '../config/types.generated';
 import { TlsDataStore, DataStoreTlsSettings } from '../core/data-store-tls';
 
@@ -46,13 +48,17 @@ export interface LaravelPodOptions {
   readonly publicSteps?: readonly string[];
 }
 
+/** A variable's value: plain text, or a key of a Secret in the namespace (never the secret value itself). */
+export type EnvValue = string | { readonly secretName: string; readonly key: string; readonly optional?: boolean };
+
 /**
  * The parts every Laravel pod shares (web, workers, scheduler, migration): the application image, its
  * settings and secrets, the writable volumes on a read-only root filesystem, and the init container that
  * prepares them. One definition, so a fix here reaches every pod.
  */
-export class LaravelRuntime {
+export class LaravelRuntime implements SharedEnvironment {
   public readonly image: string;
+  private readonly extraEnv = new Map<string, EnvVar>();
 
   constructor(
     public readonly context: AppContext,
@@ -133,6 +139,38 @@ export class LaravelRuntime {
       volumeMounts: [...this.volumeMounts(), ...(extraMounts ?? [])],
       ...rest,
     };
+  }
+
+  /**
+   * Adds an environment variable to every Laravel container (web php-fpm, every worker pool, scheduler,
+   * migration, components that joined the Laravel set, and their `prepare` init containers, which run
+   * `config:cache`: a variable missing there reads as null). Applied at synthesis, so pods built later get it too.
+   * A plain value must not be a secret: give a Secret key instead.
+   */
+  addEnv(name: string, value: EnvValue): void {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`addEnv: "${name}" is not a shell variable name (letters, digits and _, not starting with a digit)`);
+    if (this.extraEnv.has(name)) throw new Error(`addEnv: ${name} is already set`);
+    if (name in this.settings.data) throw new Error(`addEnv: ${name} is one of the Laravel settings (ConfigMap ${this.settings.configMapName}); set it in laravel.env instead`);
+    if (typeof value === 'string') {
+      const shape = secretShape(value);
+      if (isSecretName(name) || shape) throw new Error(`addEnv: ${name} looks like a secret${shape ? ` (${shape})` : ''}; the manifests are committed: give { secretName, key } of a Secret instead`);
+    }
+    this.extraEnv.set(
+      name,
+      typeof value === 'string'
+        ? { name, value }
+        : { name, valueFrom: { secretKeyRef: { name: value.secretName, key: value.key, ...(value.optional ? { optional: true } : {}) } } },
+    );
+  }
+
+  /** Laravel containers are the ones running the application image. */
+  appliesTo(container: ContainerSpec): boolean {
+    return container.image === this.image;
+  }
+
+  /** The variables added with `addEnv`, sorted by name. */
+  variables(): readonly EnvVar[] {
+    return [...this.extraEnv.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Pod annotations: roll pods when a setting changes. */

@@ -4,6 +4,7 @@ import {
   KubeConfigMap,
   KubeDeployment,
   KubeHorizontalPodAutoscalerV2,
+  KubeService,
   MetricSpecV2,
   Probe,
 } from '../../imports/k8s';
@@ -19,7 +20,7 @@ import { ContainerSpec } from '../core/pod-security';
 import { SyncWave } from '../core/sync-waves';
 import { RequestTimeoutChain, requestTimeoutChain } from './request-timeouts';
 import { NGINX_PID_FILE, nginxMaxActiveRequests, nginxWorkerProcesses, PHP_FPM_POOL_FILE, PhpFpmPoolProps, phpFpmPingCommand, renderNginxConfig, renderPhpFpmPool } from './web-server-config';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 import { OCTANE_CONFIG_DIR, OCTANE_PORT, OctaneServer, octaneStartCommand } from './octane-servers';
 
 /** The container of the web pod with web.runtime octane. */
@@ -86,6 +87,8 @@ export interface LaravelWebProps {
    * @default - php-fpm and nginx
    */
   readonly octane?: { readonly server: OctaneServer; readonly workers: number; readonly maxRequests: number };
+  /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -97,6 +100,16 @@ export interface LaravelWebProps {
  */
 export class LaravelWeb extends Construct {
   public readonly pod: WorkloadPod;
+  /** The web Deployment. */
+  public readonly deployment: KubeDeployment;
+  /** The ClusterIP Service the edge routes to. */
+  public readonly serviceObject: KubeService;
+  /** The server configuration (nginx, php-fpm pools, php.ini). */
+  public readonly serverConfig: KubeConfigMap;
+  /** The autoscaler: a HorizontalPodAutoscaler, or a KEDA ScaledObject with the php-fpm trigger; none when autoscaling is off. */
+  public readonly autoscaler?: KubeHorizontalPodAutoscalerV2 | ScaledObject;
+  /** The PodDisruptionBudget (its object: `disruptionBudget.budget`). */
+  public readonly disruptionBudget: DisruptionBudget;
   public readonly deploymentName: string;
   public readonly serviceName: string;
   /** The ClusterIP Service of the web pods, for the edge to route to. */
@@ -128,12 +141,14 @@ export class LaravelWeb extends Construct {
     this.appContainer = built.appContainer;
     this.terminationGracePeriodSeconds = built.terminationGracePeriodSeconds;
     const serverConfig = built.serverConfig;
-    new KubeConfigMap(this, 'ServerConfig', {
+    this.serverConfig = new KubeConfigMap(this, 'ServerConfig', {
       metadata: context.metadata(serverConfigName, WEB_COMPONENT, { wave: SyncWave.FOUNDATION }),
       data: serverConfig,
     });
 
     this.pod = new WorkloadPod(this, 'Pod', {
+      placement: props.placement,
+      sharedEnv: runtime,
       context,
       component: WEB_COMPONENT,
       initContainers: [runtime.prepareContainer(props.resources.init ?? DEFAULT_RESOURCES.init, { publicAssets: true, publicSteps: built.preparePublic })],
@@ -152,7 +167,7 @@ export class LaravelWeb extends Construct {
       },
     });
 
-    new KubeDeployment(this, 'Deployment', {
+    this.deployment = new KubeDeployment(this, 'Deployment', {
       metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         // With an autoscaler the replica count is its business; writing it here would fight it on every sync.
@@ -166,15 +181,14 @@ export class LaravelWeb extends Construct {
       },
     });
 
-    clusterIpService(this, context, WEB_COMPONENT, WEB_SERVICE_PORT);
+    this.serviceObject = clusterIpService(this, context, WEB_COMPONENT, WEB_SERVICE_PORT);
 
     if (props.octane && props.autoscaling.phpFpm) throw new Error('LaravelWeb: autoscaling.phpFpm needs php-fpm; with Octane there is no php-fpm pool to read');
     if (props.autoscaling.enabled) {
-      if (props.autoscaling.phpFpm) this.addScaledObject(props, props.autoscaling.phpFpm);
-      else this.addAutoscaler(props);
+      this.autoscaler = props.autoscaling.phpFpm ? this.addScaledObject(props, props.autoscaling.phpFpm) : this.addAutoscaler(props);
     }
 
-    new DisruptionBudget(this, 'DisruptionBudget', { context, component: WEB_COMPONENT, maxUnavailable: props.maxUnavailable });
+    this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', { context, component: WEB_COMPONENT, maxUnavailable: props.maxUnavailable });
   }
 
   /**
@@ -326,7 +340,7 @@ export class LaravelWeb extends Construct {
     };
   }
 
-  private addAutoscaler(props: LaravelWebProps): void {
+  private addAutoscaler(props: LaravelWebProps): KubeHorizontalPodAutoscalerV2 {
     const context = props.runtime.context;
     const metrics: MetricSpecV2[] = [
       { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: props.autoscaling.targetCpuUtilization } } },
@@ -337,7 +351,7 @@ export class LaravelWeb extends Construct {
         resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: props.autoscaling.targetMemoryUtilization } },
       });
     }
-    new KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+    return new KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
       metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS }),
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deploymentName },
@@ -355,10 +369,10 @@ export class LaravelWeb extends Construct {
    * other triggers but never down on a blind one.
    * @see https://keda.sh/docs/latest/scalers/prometheus/
    */
-  private addScaledObject(props: LaravelWebProps, phpFpm: NonNullable<LaravelWebProps['autoscaling']['phpFpm']>): void {
+  private addScaledObject(props: LaravelWebProps, phpFpm: NonNullable<LaravelWebProps['autoscaling']['phpFpm']>): ScaledObject {
     const context = props.runtime.context;
     const busyPerPod = (props.phpFpm.maxChildren * phpFpm.targetUtilization) / 100;
-    new ScaledObject(this, 'Autoscaler', {
+    return new ScaledObject(this, 'Autoscaler', {
       metadata: context.metadata(this.deploymentName, WEB_COMPONENT, { wave: SyncWave.WORKLOADS }),
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deploymentName },

@@ -4,7 +4,7 @@ import { Resources } from '../config/types.generated';
 import { DEFAULT_RESOURCES } from '../core/defaults';
 import { LaravelRuntime } from './laravel-runtime';
 import { SyncWave } from '../core/sync-waves';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 
 export const MIGRATION_COMPONENT = 'migration';
 
@@ -24,6 +24,8 @@ export interface DatabaseMigrationProps {
   readonly backoffLimit: number;
   /** @default DEFAULT_RESOURCES.migration */
   readonly resources?: Resources;
+  /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -35,6 +37,7 @@ export interface DatabaseMigrationProps {
  */
 export class DatabaseMigration extends Construct {
   public readonly pod: WorkloadPod;
+  public readonly job: KubeJob;
   public readonly jobName: string;
 
   constructor(scope: Construct, id: string, props: DatabaseMigrationProps) {
@@ -44,6 +47,8 @@ export class DatabaseMigration extends Construct {
     this.jobName = context.name('migrate');
 
     this.pod = new WorkloadPod(this, 'Pod', {
+      placement: props.placement,
+      sharedEnv: props.runtime,
       context,
       component: MIGRATION_COMPONENT,
       initContainers: [runtime.prepareContainer(DEFAULT_RESOURCES.init)],
@@ -58,7 +63,7 @@ export class DatabaseMigration extends Construct {
       extra: { restartPolicy: 'Never' },
     });
 
-    new KubeJob(this, 'Job', {
+    this.job = new KubeJob(this, 'Job', {
       metadata: context.metadata(this.jobName, MIGRATION_COMPONENT, {
         wave: SyncWave.MIGRATION,
         annotations: MIGRATION_HOOK_ANNOTATIONS,

@@ -7,7 +7,7 @@ import { DEFAULT_RESOURCES } from '../core/defaults';
 import { envVarsOf } from '../core/containers';
 import { LaravelRuntime } from './laravel-runtime';
 import { SyncWave } from '../core/sync-waves';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 import {
   HORIZON_PRE_STOP,
   horizonMasterProbe,
@@ -72,6 +72,8 @@ export interface QueueWorkerPoolProps {
     /** Laravel's Redis key prefix: queue lists are `<prefix>queues:<queue>`. */
     readonly redisPrefix: string;
   };
+  /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -87,6 +89,10 @@ export interface QueueWorkerPoolProps {
  */
 export class QueueWorkerPool extends Construct {
   public readonly pod: WorkloadPod;
+  /** The pool's Deployment. */
+  public readonly deployment: KubeDeployment;
+  /** KEDA's scaler of the pool on the queue length, when autoscaling. */
+  public readonly scaledObject?: ScaledObject;
   public readonly deploymentName: string;
   public readonly component: string;
   public readonly terminationGracePeriodSeconds: number;
@@ -127,6 +133,8 @@ export class QueueWorkerPool extends Construct {
     });
 
     this.pod = new WorkloadPod(this, 'Pod', {
+      placement: props.placement,
+      sharedEnv: props.runtime,
       context,
       component: this.component,
       initContainers: [runtime.prepareContainer(DEFAULT_RESOURCES.init, { env })],
@@ -136,7 +144,7 @@ export class QueueWorkerPool extends Construct {
       extra: { terminationGracePeriodSeconds: this.terminationGracePeriodSeconds, topologySpreadConstraints: spreadOverZonesAndNodes(context, this.component) },
     });
 
-    new KubeDeployment(this, 'Deployment', {
+    this.deployment = new KubeDeployment(this, 'Deployment', {
       metadata: context.metadata(this.deploymentName, this.component, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         ...(props.autoscaling ? {} : { replicas: props.replicas }),
@@ -146,13 +154,13 @@ export class QueueWorkerPool extends Construct {
       },
     });
 
-    if (props.autoscaling) this.addScaledObject(props, props.autoscaling);
+    if (props.autoscaling) this.scaledObject = this.addScaledObject(props, props.autoscaling);
     if (Math.max(props.replicas, props.autoscaling?.maxReplicas ?? 0) > 1) {
       this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', { context, component: this.component, maxUnavailable: props.maxUnavailable ?? 1 });
     }
   }
 
-  private addScaledObject(props: QueueWorkerPoolProps, scaling: NonNullable<QueueWorkerPoolProps['autoscaling']>): void {
+  private addScaledObject(props: QueueWorkerPoolProps, scaling: NonNullable<QueueWorkerPoolProps['autoscaling']>): ScaledObject {
     const context = props.runtime.context;
     const authName = this.deploymentName;
     const tls = props.runtime.dataStoreTls?.kedaRedisTls() ?? { metadata: {}, configMapTargetRef: [], secretTargetRef: [] };
@@ -163,7 +171,7 @@ export class QueueWorkerPool extends Construct {
         ...(tls.configMapTargetRef.length ? { configMapTargetRef: tls.configMapTargetRef } : {}),
       },
     });
-    new ScaledObject(this, 'Scaler', {
+    return new ScaledObject(this, 'Scaler', {
       metadata: context.metadata(this.deploymentName, this.component, { wave: SyncWave.WORKLOADS }),
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.deploymentName },

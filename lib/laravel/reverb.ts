@@ -4,7 +4,7 @@ import { Resources } from '../config/types.generated';
 import { clusterIpService } from '../core/containers';
 import { DEFAULT_RESOURCES, PORTS, PROBES, REVERB_DEFAULTS } from '../core/defaults';
 import { SyncWave } from '../core/sync-waves';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 import { LaravelRuntime } from './laravel-runtime';
 
 export const REVERB_COMPONENT = 'reverb';
@@ -28,6 +28,8 @@ export interface LaravelReverbProps {
   readonly drainSeconds?: number;
   /** Extra container variables (e.g. SSL_CERT_FILE for Reverb's own Redis client). @default - none */
   readonly env?: Readonly<Record<string, string>>;
+  /** Node placement, identity, pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -72,6 +74,7 @@ export class LaravelReverb extends Construct {
       containers: [server],
       volumes: runtime.volumes(),
       annotations: runtime.podAnnotations(),
+      placement: props.placement,
       extra: {
         terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
         topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({

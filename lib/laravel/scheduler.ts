@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
-import { KubeDeployment } from '../../imports/k8s';
+import { KubeCronJob, KubeDeployment } from '../../imports/k8s';
 import { Resources } from '../config/types.generated';
 import { nonOverlappingCronJob } from '../core/containers';
 import { DEFAULT_RESOURCES, SHUTDOWN_MARGIN_SECONDS } from '../core/defaults';
 import { SyncWave } from '../core/sync-waves';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 import { LaravelRuntime } from './laravel-runtime';
 import { SCHEDULE_WORK_SUPERVISOR, supervisedCommand, supervisedProcessProbe, SUPERVISION_FILES } from './process-supervision';
 
@@ -31,6 +31,8 @@ export interface LaravelSchedulerProps {
   readonly activeDeadlineSeconds: number;
   /** @default DEFAULT_RESOURCES.scheduler */
   readonly resources?: Resources;
+  /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -43,6 +45,7 @@ export interface LaravelSchedulerProps {
  */
 export class LaravelScheduler extends Construct {
   public readonly pod: WorkloadPod;
+  public readonly cronJob: KubeCronJob;
   public readonly cronJobName: string;
   public readonly workload: SchedulerWorkload;
 
@@ -54,6 +57,8 @@ export class LaravelScheduler extends Construct {
     this.workload = { mode: 'cron', cronJobName: this.cronJobName };
 
     this.pod = new WorkloadPod(this, 'Pod', {
+      placement: props.placement,
+      sharedEnv: props.runtime,
       context,
       component: SCHEDULER_COMPONENT,
       initContainers: [runtime.prepareContainer(DEFAULT_RESOURCES.init, { caches: CRON_SCHEDULER_CACHES })],
@@ -68,7 +73,7 @@ export class LaravelScheduler extends Construct {
       extra: { restartPolicy: 'Never' },
     });
 
-    nonOverlappingCronJob(this, context, {
+    this.cronJob = nonOverlappingCronJob(this, context, {
       pod: this.pod,
       schedule: props.schedule,
       startingDeadlineSeconds: props.startingDeadlineSeconds,
@@ -85,6 +90,8 @@ export interface LaravelScheduleWorkerProps {
   readonly longestTaskSeconds: number;
   /** @default DEFAULT_RESOURCES.scheduler */
   readonly resources?: Resources;
+  /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /** The container of the work-mode scheduler. */
@@ -101,6 +108,7 @@ export const SCHEDULE_WORK_CONTAINER = 'schedule-work';
  */
 export class LaravelScheduleWorker extends Construct {
   public readonly pod: WorkloadPod;
+  public readonly deployment: KubeDeployment;
   public readonly deploymentName: string;
   public readonly terminationGracePeriodSeconds: number;
   public readonly workload: SchedulerWorkload;
@@ -114,6 +122,8 @@ export class LaravelScheduleWorker extends Construct {
     this.terminationGracePeriodSeconds = props.longestTaskSeconds + SHUTDOWN_MARGIN_SECONDS;
 
     this.pod = new WorkloadPod(this, 'Pod', {
+      placement: props.placement,
+      sharedEnv: props.runtime,
       context,
       component: SCHEDULER_COMPONENT,
       initContainers: [runtime.prepareContainer(DEFAULT_RESOURCES.init)],
@@ -130,7 +140,7 @@ export class LaravelScheduleWorker extends Construct {
       extra: { terminationGracePeriodSeconds: this.terminationGracePeriodSeconds },
     });
 
-    new KubeDeployment(this, 'Deployment', {
+    this.deployment = new KubeDeployment(this, 'Deployment', {
       metadata: context.metadata(this.deploymentName, SCHEDULER_COMPONENT, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         replicas: 1,

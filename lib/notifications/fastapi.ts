@@ -1,12 +1,12 @@
 import { Construct } from 'constructs';
-import { IntOrString, KubeDeployment } from '../../imports/k8s';
+import { IntOrString, KubeDeployment, KubeService } from '../../imports/k8s';
 import { Resources } from '../config/types.generated';
 import { DisruptionBudget, spreadOverZonesAndNodes } from '../core/availability';
 import { DEFAULT_RESOURCES, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from '../core/defaults';
 import { ImageRef, imageRef } from '../core/image';
 import { SecretEnvironment } from '../core/secret-environment';
 import { SyncWave } from '../core/sync-waves';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 import { AppContext } from '../core/app-context';
 import { ContainerSpec } from '../core/pod-security';
 import { clusterIpService, envVarsOf, toResourceRequirements } from '../core/containers';
@@ -32,6 +32,8 @@ export interface NotificationServiceProps {
   readonly resources?: Resources;
   /** Seconds the endpoints take to drain before uvicorn stops. @default 5 */
   readonly drainSeconds?: number;
+  /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
   /** Replicas a node drain may evict at once (a PodDisruptionBudget when replicas > 1). @default 1 */
   readonly maxUnavailable?: number;
 }
@@ -43,6 +45,8 @@ export interface NotificationServiceProps {
  */
 export class NotificationService extends Construct {
   public readonly pod: WorkloadPod;
+  public readonly deployment: KubeDeployment;
+  public readonly serviceObject: KubeService;
   public readonly deploymentName: string;
   public readonly serviceName: string;
   /** The PodDisruptionBudget, when more than one replica runs. */
@@ -85,6 +89,7 @@ export class NotificationService extends Construct {
     };
 
     this.pod = new WorkloadPod(this, 'Pod', {
+      placement: props.placement,
       context,
       component: FASTAPI_COMPONENT,
       containers: [uvicorn],
@@ -95,7 +100,7 @@ export class NotificationService extends Construct {
       },
     });
 
-    new KubeDeployment(this, 'Deployment', {
+    this.deployment = new KubeDeployment(this, 'Deployment', {
       metadata: context.metadata(this.deploymentName, FASTAPI_COMPONENT, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         replicas: props.replicas,
@@ -106,7 +111,7 @@ export class NotificationService extends Construct {
       },
     });
 
-    clusterIpService(this, context, FASTAPI_COMPONENT, PORTS.fastapi);
+    this.serviceObject = clusterIpService(this, context, FASTAPI_COMPONENT, PORTS.fastapi);
     // A drain must never evict every replica at once: Laravel's notification jobs would all fail together.
     if (props.replicas > 1) {
       this.disruptionBudget = new DisruptionBudget(this, 'DisruptionBudget', { context, component: FASTAPI_COMPONENT, maxUnavailable: props.maxUnavailable ?? 1 });

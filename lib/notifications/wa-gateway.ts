@@ -1,6 +1,6 @@
 import { SendRetryPolicy } from './call-budgets';
 import { Construct } from 'constructs';
-import { IntOrString, KubeDeployment, KubePersistentVolumeClaim, Probe, Quantity } from '../../imports/k8s';
+import { IntOrString, KubeDeployment, KubePersistentVolumeClaim, KubeService, Probe, Quantity } from '../../imports/k8s';
 import { AppContext } from '../core/app-context';
 import { Resources } from '../config/types.generated';
 import { DEFAULT_RESOURCES, PORTS, PROBES, SHUTDOWN_MARGIN_SECONDS } from '../core/defaults';
@@ -9,7 +9,7 @@ import { clusterIpService, envVarsOf, toResourceRequirements } from '../core/con
 import { ContainerSpec } from '../core/pod-security';
 import { SecretEnvironment } from '../core/secret-environment';
 import { SyncWave } from '../core/sync-waves';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 
 export const WA_GATEWAY_COMPONENT = 'wa-gateway';
 
@@ -65,6 +65,8 @@ export interface WhatsAppGatewayProps {
   readonly secrets?: SecretEnvironment;
   /** @default DEFAULT_RESOURCES.waGateway */
   readonly resources?: Resources;
+  /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -75,6 +77,10 @@ export interface WhatsAppGatewayProps {
  */
 export class WhatsAppGateway extends Construct {
   public readonly pod: WorkloadPod;
+  public readonly deployment: KubeDeployment;
+  public readonly serviceObject: KubeService;
+  /** The PersistentVolumeClaim of the WhatsApp session. */
+  public readonly sessionClaim: KubePersistentVolumeClaim;
   public readonly deploymentName: string;
   public readonly serviceName: string;
   public readonly claimName: string;
@@ -91,7 +97,7 @@ export class WhatsAppGateway extends Construct {
 
     const backupLabels = { ...props.sessionBackup?.labels };
     // Same wave as its consumer: a WaitForFirstConsumer volume in an earlier wave never binds, and the sync waits forever.
-    new KubePersistentVolumeClaim(this, 'Sessions', {
+    this.sessionClaim = new KubePersistentVolumeClaim(this, 'Sessions', {
       metadata: context.metadata(this.claimName, WA_GATEWAY_COMPONENT, {
         wave: SyncWave.WORKLOADS,
         annotations: { 'argocd.argoproj.io/sync-options': SESSION_VOLUME_SYNC_OPTIONS },
@@ -141,6 +147,7 @@ export class WhatsAppGateway extends Construct {
     };
 
     this.pod = new WorkloadPod(this, 'Pod', {
+      placement: props.placement,
       context,
       component: WA_GATEWAY_COMPONENT,
       containers: [gateway],
@@ -161,7 +168,7 @@ export class WhatsAppGateway extends Construct {
       extra: { terminationGracePeriodSeconds: 30 + SHUTDOWN_MARGIN_SECONDS },
     });
 
-    new KubeDeployment(this, 'Deployment', {
+    this.deployment = new KubeDeployment(this, 'Deployment', {
       metadata: context.metadata(this.deploymentName, WA_GATEWAY_COMPONENT, { wave: SyncWave.WORKLOADS, annotations: this.pod.deploymentAnnotations() }),
       spec: {
         replicas: props.replicas,
@@ -173,7 +180,7 @@ export class WhatsAppGateway extends Construct {
       },
     });
 
-    clusterIpService(this, context, WA_GATEWAY_COMPONENT, PORTS.waGateway);
+    this.serviceObject = clusterIpService(this, context, WA_GATEWAY_COMPONENT, PORTS.waGateway);
   }
 }
 

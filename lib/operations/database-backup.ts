@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { EnvVar, Quantity } from '../../imports/k8s';
+import { EnvVar, KubeCronJob, Quantity } from '../../imports/k8s';
 import { AppContext } from '../core/app-context';
 import { Resources } from '../config/types.generated';
 import { BACKUP_DUMP_IMAGES, DEFAULT_RESOURCES } from '../core/defaults';
@@ -10,7 +10,7 @@ import { SecretEnvironment } from '../core/secret-environment';
 import { DataStoreTlsSettings } from '../core/data-store-tls';
 import { NetworkPolicies } from '../network/network-policies';
 import { ContainerSpec } from '../core/pod-security';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 
 export const BACKUP_COMPONENT = 'backup';
 
@@ -60,6 +60,8 @@ export interface DatabaseBackupProps {
   readonly networkPolicies?: NetworkPolicies;
   /** TLS to the database: the dump verifies the server against its CA bundle. @default - no TLS */
   readonly dataStoreTls?: DataStoreTlsSettings;
+  /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -74,6 +76,7 @@ export interface DatabaseBackupProps {
  */
 export class DatabaseBackup extends Construct {
   public readonly pod: WorkloadPod;
+  public readonly cronJob: KubeCronJob;
   public readonly cronJobName: string;
 
   constructor(scope: Construct, id: string, props: DatabaseBackupProps) {
@@ -132,6 +135,7 @@ export class DatabaseBackup extends Construct {
     };
 
     this.pod = new WorkloadPod(this, 'Pod', {
+      placement: props.placement,
       context,
       component: BACKUP_COMPONENT,
       initContainers: [dump],
@@ -146,7 +150,7 @@ export class DatabaseBackup extends Construct {
       extra: { restartPolicy: 'Never' },
     });
 
-    nonOverlappingCronJob(this, context, {
+    this.cronJob = nonOverlappingCronJob(this, context, {
       pod: this.pod,
       schedule: props.schedule,
       startingDeadlineSeconds: props.startingDeadlineSeconds,

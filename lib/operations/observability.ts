@@ -24,7 +24,7 @@ import { SchedulerWorkload } from '../laravel/scheduler';
 import { SyncWave } from '../core/sync-waves';
 import { eq, re, regexEscape, sel } from './promql';
 import { WhatsAppGateway } from '../notifications/wa-gateway';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 import { UptimeCheck } from './uptime-check';
 
 /** Component of the redis exporter that reports queue lengths. */
@@ -142,6 +142,8 @@ export interface QueueMetricsProps {
   readonly networkPolicies?: NetworkPolicies;
   /** TLS to Redis: `rediss://` and the CA bundle the exporter verifies against. @default - no TLS */
   readonly dataStoreTls?: DataStoreTlsSettings;
+  /** Placement of the exporter's pod. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -189,6 +191,7 @@ export class QueueMetrics extends Construct {
       context,
       component: QUEUE_METRICS_COMPONENT,
       containers: [exporter],
+      placement: props.placement,
       ...(tls ? { volumes: props.dataStoreTls!.volumes(['redis']) } : {}),
     });
 
@@ -350,6 +353,8 @@ function podMonitor(
 
 export interface ObservabilityProps {
   readonly context: AppContext;
+  /** Placement of the queue exporter's pod (the top-level `pods`). @default - none */
+  readonly exporterPlacement?: PodPlacement;
   /** Source of REDIS_PASSWORD for the redis exporter. */
   readonly settings: LaravelSettings;
   /** The `observability` config section. */
@@ -434,6 +439,7 @@ export class Observability extends Construct {
           monitorLabels: config.monitorLabels,
           networkPolicies: props.networkPolicies,
           dataStoreTls: props.dataStoreTls,
+          placement: props.exporterPlacement,
         });
       }
     }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { EnvVar, Quantity } from '../../imports/k8s';
+import { EnvVar, KubeCronJob, Quantity } from '../../imports/k8s';
 import { AppContext } from '../core/app-context';
 import { Resources } from '../config/types.generated';
 import { BACKUP_DUMP_IMAGES, DEFAULT_RESOURCES } from '../core/defaults';
@@ -9,7 +9,7 @@ import { LaravelSettings } from '../laravel/laravel-settings';
 import { NetworkPolicies } from '../network/network-policies';
 import { ContainerSpec } from '../core/pod-security';
 import { SecretEnvironment } from '../core/secret-environment';
-import { WorkloadPod } from '../core/workload-pod';
+import { PodPlacement, WorkloadPod } from '../core/workload-pod';
 import { AWS_PATH_STYLE, objectStoreEnvironment, secretValue } from './database-backup';
 
 export const RESTORE_CHECK_COMPONENT = 'restore-check';
@@ -54,6 +54,8 @@ export interface DatabaseRestoreCheckProps {
   readonly databaseResources?: Resources;
   /** When given: egress to the object store only (the scratch database is a socket in the pod). */
   readonly networkPolicies?: NetworkPolicies;
+  /** Node placement, identity (ServiceAccount annotations), pull secrets, pod metadata, extra init containers and sidecars. @default - none */
+  readonly placement?: PodPlacement;
 }
 
 /**
@@ -69,6 +71,7 @@ export interface DatabaseRestoreCheckProps {
  */
 export class DatabaseRestoreCheck extends Construct {
   public readonly pod: WorkloadPod;
+  public readonly cronJob: KubeCronJob;
   public readonly cronJobName: string;
 
   constructor(scope: Construct, id: string, props: DatabaseRestoreCheckProps) {
@@ -130,6 +133,7 @@ export class DatabaseRestoreCheck extends Construct {
     };
 
     this.pod = new WorkloadPod(this, 'Pod', {
+      placement: props.placement,
       context,
       component: RESTORE_CHECK_COMPONENT,
       initContainers: [fetch],
@@ -146,7 +150,7 @@ export class DatabaseRestoreCheck extends Construct {
       extra: { restartPolicy: 'Never' },
     });
 
-    nonOverlappingCronJob(this, context, {
+    this.cronJob = nonOverlappingCronJob(this, context, {
       pod: this.pod,
       schedule: props.schedule,
       startingDeadlineSeconds: props.startingDeadlineSeconds,
@@ -198,18 +202,31 @@ export function databaseScript(connection: 'mysql' | 'pgsql'): string {
     lines.push(
       'if command -v mariadbd >/dev/null 2>&1; then',
       '  server=mariadbd',
-      '  mariadb-install-db --no-defaults --datadir="$data" --auth-root-authentication-method=normal --skip-test-db >/dev/null',
+      '  mariadb-install-db --no-defaults --datadir="$data" --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve >/dev/null',
       'else',
       '  server=mysqld',
       '  mysqld --no-defaults --initialize-insecure --datadir="$data" --tmpdir=/tmp',
       'fi',
-      // No TCP at all: the restore container talks over the socket in the shared memory volume.
+      // No TCP at all: the restore container talks over the socket in the shared memory volume. A scratch
+      // copy: no binary log, no doublewrite, redo flushed once a second, for a faster load.
       `"$server" --no-defaults --datadir="$data" --socket=${run}/mysqld.sock --pid-file=${run}/mysqld.pid --skip-networking \\`,
-      '  --tmpdir=/tmp --secure-file-priv=/tmp --loose-mysqlx=OFF --innodb-buffer-pool-size=256M &',
+      '  --tmpdir=/tmp --secure-file-priv=/tmp --loose-mysqlx=OFF --skip-log-bin --innodb-buffer-pool-size=256M \\',
+      '  --innodb-flush-log-at-trx-commit=0 --loose-innodb-doublewrite=0 &',
     );
   } else {
     lines.push(
-      'initdb --pgdata="$data" --username=postgres --auth=trust --encoding=UTF8 --locale=C >/dev/null',
+      // initdb needs a passwd entry for the pod's numeric user; the image's nss_wrapper gives it one, as the
+      // image's own entrypoint does for arbitrary users.
+      'if ! getent passwd "$(id -u)" >/dev/null 2>&1; then',
+      '  for wrapper in /usr/lib/*/libnss_wrapper.so /usr/lib/libnss_wrapper.so; do',
+      '    [ -s "$wrapper" ] || continue',
+      `    printf 'postgres:x:%s:%s:restore check:%s:/bin/false\\n' "$(id -u)" "$(id -g)" "$data" > /tmp/passwd`,
+      `    printf 'postgres:x:%s:\\n' "$(id -g)" > /tmp/group`,
+      '    export LD_PRELOAD="$wrapper" NSS_WRAPPER_PASSWD=/tmp/passwd NSS_WRAPPER_GROUP=/tmp/group',
+      '    break',
+      '  done',
+      'fi',
+      'initdb --pgdata="$data" --username=postgres --auth=trust --encoding=UTF8 --locale=C --no-sync >/dev/null',
       // A scratch copy: durability settings off for speed; no TCP listener, the socket only.
       `postgres -D "$data" -c listen_addresses= -c unix_socket_directories=${run} -c fsync=off -c full_page_writes=off -c synchronous_commit=off &`,
     );
@@ -220,7 +237,8 @@ export function databaseScript(connection: 'mysql' | 'pgsql'): string {
     '  if ! kill -0 "$server_pid" 2>/dev/null; then echo "the scratch database exited" >&2; wait "$server_pid" || true; exit 1; fi',
     '  sleep 1',
     'done',
-    'kill -TERM "$server_pid"; wait "$server_pid" || true',
+    // PostgreSQL's fast shutdown (the image's STOPSIGNAL); MySQL's and MariaDB's clean one.
+    `kill -${connection === 'pgsql' ? 'INT' : 'TERM'} "$server_pid"; wait "$server_pid" || true`,
     'echo "scratch database stopped"',
   );
   return lines.join('\n');
@@ -234,7 +252,8 @@ export function restoreScript(connection: 'mysql' | 'pgsql'): string {
     lines.push(
       'client=mysql; command -v mariadb >/dev/null 2>&1 && client=mariadb',
       'admin=mysqladmin; command -v mariadb-admin >/dev/null 2>&1 && admin=mariadb-admin',
-      `sql() { "$client" --no-defaults --socket=${run}/mysqld.sock --user=root --batch --skip-column-names "$@"; }`,
+      // utf8mb4 as the dump step uses: a sanity query with non-ASCII literals must mean what it says.
+      `sql() { "$client" --no-defaults --socket=${run}/mysqld.sock --user=root --default-character-set=utf8mb4 --batch --skip-column-names "$@"; }`,
       `ready() { "$admin" --no-defaults --socket=${run}/mysqld.sock --user=root ping >/dev/null 2>&1; }`,
     );
   } else {
@@ -253,7 +272,7 @@ export function restoreScript(connection: 'mysql' | 'pgsql'): string {
   );
   if (connection === 'mysql') {
     lines.push(
-      `sql --execute="CREATE DATABASE ${RESTORE_DATABASE}"`,
+      `sql --execute="CREATE DATABASE ${RESTORE_DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"`,
       `gunzip -c "$dump" | sql ${RESTORE_DATABASE}`,
       `tables="$(sql --execute="SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '${RESTORE_DATABASE}'")"`,
       `result="$(sql ${RESTORE_DATABASE} --execute="$SANITY_QUERY")"`,

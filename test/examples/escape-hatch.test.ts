@@ -3,7 +3,7 @@ import { PRIORITY_CLASS, withPriorityClass } from '../../examples/escape-hatch';
 import { find, podSpecOf, shippedConfig, gateFindings } from '../helpers';
 import { chartObjects } from './example-helpers';
 
-test('example escape-hatch: a JSON patch sets fields no prop offers, on the final (hardened) manifest', () => {
+test('example escape-hatch: a JSON patch through a handle sets a field no prop offers, on the final (hardened) manifest', () => {
   const app = new App();
   withPriorityClass(app, shippedConfig('production'));
   const objects = chartObjects(app, 'production');

@@ -1,17 +1,15 @@
-import * as yaml from 'js-yaml';
 import { DR_ENVIRONMENT, synthesizeNewEnvironment } from '../../examples/new-environment';
 import { ConfigError } from '../../lib/config/load';
 
 test('example new-environment: one YAML file gives a gated environment folder with defaults filled in', () => {
-  const result = synthesizeNewEnvironment();
-  expect(result.environments).toEqual(['production-dr']);
-  const files = [...result.files.keys()];
+  const manifests = synthesizeNewEnvironment();
+  const files = manifests.map((m) => m.file);
   expect(files.every((f) => f.startsWith('production-dr/'))).toBe(true);
-  const web = yaml.load(result.files.get('production-dr/deployment-pembayaran-web.yaml')!) as any;
+  const web = manifests.find((m) => m.file === 'production-dr/deployment-pembayaran-web.yaml')!.object;
   expect(web.metadata.namespace).toBe('pembayaran-dr');
   expect(files).toContain('production-dr/prometheusrule-pembayaran-alerts.yaml');
   expect(files).not.toContain('production-dr/cronjob-pembayaran-backup.yaml');
-  const wa = yaml.load(result.files.get('production-dr/deployment-pembayaran-wa-gateway.yaml')!) as any;
+  const wa = manifests.find((m) => m.file === 'production-dr/deployment-pembayaran-wa-gateway.yaml')!.object;
   expect(wa.spec.replicas).toBe(0);
 });
 

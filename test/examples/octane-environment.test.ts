@@ -1,17 +1,17 @@
-import * as yaml from 'js-yaml';
 import { OCTANE_ENVIRONMENT, synthesizeOctaneEnvironment } from '../../examples/octane-environment';
 import { ConfigError } from '../../lib/config/load';
 
 test('example octane-environment: one key serves the web tier with Octane on FrankenPHP, gated', () => {
-  const result = synthesizeOctaneEnvironment();
-  const web = yaml.load(result.files.get('production-dr/deployment-pembayaran-web.yaml')!) as any;
+  const manifests = synthesizeOctaneEnvironment();
+  const object = (file: string) => manifests.find((m) => m.file === file)!.object as any;
+  const web = object('production-dr/deployment-pembayaran-web.yaml');
   const containers = web.spec.template.spec.containers;
   expect(containers.map((c: any) => c.name)).toEqual(['octane']);
   expect(containers[0].command).toEqual(['php', 'artisan', 'octane:start', '--server=frankenphp', '--host=0.0.0.0', '--port=8000', '--workers=8', '--max-requests=1000']);
-  const ini = (yaml.load(result.files.get('production-dr/configmap-pembayaran-web-server.yaml')!) as any).data['zz-pembayaran.ini'];
+  const ini = object('production-dr/configmap-pembayaran-web-server.yaml').data['zz-pembayaran.ini'];
   // (1024 MiB - 128 MiB OPcache) / 8 workers.
   expect(ini).toContain('memory_limit = 112M\n');
-  expect([...result.files.keys()].filter((f) => /exporter|podmonitor-pembayaran-web/.test(f))).toEqual([]);
+  expect(manifests.map((m) => m.file).filter((f) => /exporter|podmonitor-pembayaran-web/.test(f))).toEqual([]);
 });
 
 test('example octane-environment: php-fpm pool settings beside it are refused', () => {

@@ -3,7 +3,7 @@
  * objects that passed the quality gate (schema, Pod Security restricted, production policy).
  */
 import * as yaml from 'js-yaml';
-import { synthesizeProductionWithReverb } from '../../examples/reverb';
+import { synthesizeProductionWithReverb } from './reverb-production';
 import { formatProblem, parseEnvironment } from '../../lib/config/load';
 import { PORTS, REVERB_DEFAULTS } from '../../lib/core/defaults';
 import { container, find, K8sObject, objectsOf, podSpecOf, rejectionsOf, withChanges } from '../helpers';

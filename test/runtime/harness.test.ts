@@ -197,6 +197,17 @@ describeRuntime('the generic pod runner', () => {
     expect(p.logs('graceful')).toContain('got QUIT');
   });
 
+  test('a killed pod leaves no process behind: PID 1 of every container and what it started are gone', async () => {
+    // The pod user is not root: setpriv's user change clears unshare's parent-death signal, so killing the
+    // runtime process alone would leave the container running, orphaned.
+    const p = await cluster.runPod(pod({ containers: [sh('forks', 'sleep 3600 & echo started; exec sleep 3600')] }, 'leak'));
+    await waitFor('the child to start', () => p.logs('forks').includes('started'));
+    const pids = (await p.container('forks').processes()).map((x) => x.pid);
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    await p.kill();
+    await waitFor('every process of the pod to be gone', () => pids.every((pid) => !fs.existsSync(`/proc/${pid}`)));
+  });
+
   test('pods have their own network: loopback is private, the pod IP is reachable from the node', async () => {
     const script = '/usr/bin/python3 -c "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\'127.0.0.1\', 7070)); s.listen(); t=socket.socket(); t.bind((\'0.0.0.0\', 7071)); t.listen(); time.sleep(60)"';
     const a = await cluster.runPod(pod({ containers: [sh('srv', script)] }, 'net-a'));

@@ -7,7 +7,7 @@
  * - recovery alone gives exactly the old tree (killed before the commit) or exactly the new one (after);
  * - the next write gives exactly the new tree and leaves nothing behind, beside the output or inside it.
  * Then the same through the real command (`node scripts/run.js main.ts`, as `npm run synth` runs it), with `npm run validate` counting exactly
- * the synthesized objects, and through `npm run publish`.
+ * the synthesized objects, and through `npm run gitops:publish`.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -288,7 +288,7 @@ describe('npm run synth, killed while it writes', () => {
   });
 });
 
-describe('npm run publish, killed while it writes', () => {
+describe('npm run gitops:publish, killed while it writes', () => {
   test('the next publish completes it with one commit and a clean tree', () => {
     const repo = fs.mkdtempSync(path.join(work, 'gitops-'));
     const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
@@ -318,7 +318,7 @@ describe('npm run publish, killed while it writes', () => {
     // A diff of a half-swapped checkout would be meaningless: it says so instead.
     const diff = runCommand('tools/gitops/diff-cli.ts', [repo, '--config-dir', configDir]);
     expect(diff.status).toBe(2);
-    expect(diff.stderr).toMatch(/is in the middle of an interrupted publish \(journal .*pembayaran-publish\.journal\); run npm run publish to complete it first/);
+    expect(diff.stderr).toMatch(/is in the middle of an interrupted publish \(journal .*pembayaran-publish\.journal\); run npm run gitops:publish to complete it first/);
 
     const done = publishChanged();
     expect(done.stderr).toBe('');

@@ -1,4 +1,4 @@
-/** What `npm run diff` and `npm run publish` share: their arguments and where they print. */
+/** What `npm run gitops:diff` and `npm run gitops:publish` share: their arguments and where they print. */
 import * as fs from 'fs';
 
 export interface Io {

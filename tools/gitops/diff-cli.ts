@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run diff -- <gitops checkout> [--config-dir <dir>]`: what `npm run publish` would change in the
+ * `npm run gitops:diff -- <gitops checkout> [--config-dir <dir>]`: what `npm run gitops:publish` would change in the
  * checkout. Exit status as diff(1) and `git diff --exit-code`: 0 no change, 1 changes, 2 trouble (usage,
  * unreadable checkout, invalid config). The quality gate is not run: use `npm run synth` or publish for it.
  */
@@ -10,7 +10,7 @@ import { Io, parseCheckoutArgs, processIo } from './checkout-args';
 import { diffCheckout, formatReport, hasChanges } from './diff';
 import { publishJournal } from './publish';
 
-export const DIFF_USAGE = 'usage: npm run diff -- <gitops checkout> [--config-dir <dir>]';
+export const DIFF_USAGE = 'usage: npm run gitops:diff -- <gitops checkout> [--config-dir <dir>]';
 
 export function main(argv: readonly string[], io: Io = processIo): number {
   let args;
@@ -23,7 +23,7 @@ export function main(argv: readonly string[], io: Io = processIo): number {
   try {
     const journal = isGitCheckout(args.checkout) ? pendingJournal(args.checkout, publishJournal(args.checkout)) : undefined;
     if (journal) {
-      io.err(`diff: ${args.checkout} is in the middle of an interrupted publish (journal ${journal}); run npm run publish to complete it first\n`);
+      io.err(`diff: ${args.checkout} is in the middle of an interrupted publish (journal ${journal}); run npm run gitops:publish to complete it first\n`);
       return 2;
     }
     const { changes } = diffCheckout({ checkout: args.checkout, configDir: args.configDir, validate: false });

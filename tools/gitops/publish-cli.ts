@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run publish -- <gitops checkout> [--config-dir <dir>] [--no-validate]`: synthesizes every
+ * `npm run gitops:publish -- <gitops checkout> [--config-dir <dir>] [--no-validate]`: synthesizes every
  * environment (with the quality gate), replaces the environment folders and `argocd/` in the checkout and
  * commits them as one commit. Exit 0 when committed or when nothing changed, 1 when refused or failed
  * (not a git working tree, uncommitted changes, a detached HEAD, no git identity, git-ignored files in a
@@ -14,7 +14,7 @@ import { formatSummary } from './diff';
 import { Io, parseCheckoutArgs, processIo } from './checkout-args';
 import { publish, PublishError } from './publish';
 
-export const PUBLISH_USAGE = 'usage: npm run publish -- <gitops checkout> [--config-dir <dir>] [--no-validate]';
+export const PUBLISH_USAGE = 'usage: npm run gitops:publish -- <gitops checkout> [--config-dir <dir>] [--no-validate]';
 
 export function main(argv: readonly string[], io: Io = processIo): number {
   let args;

@@ -22,6 +22,11 @@ export interface KubeObject {
   readonly [field: string]: any;
 }
 
+/** `<chart id>/<kind>-<name>.yaml`: file names derive from kind and name only, so they are stable. */
+export function manifestPath(folder: string, object: { kind: string; metadata: { name: string } }): string {
+  return `${folder}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
+}
+
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml'];
 
 /** Largest manifest file read: several objects of at most 1 MiB each, with room to spare. */

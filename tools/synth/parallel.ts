@@ -8,6 +8,7 @@
 import * as os from 'os';
 import { MessageChannel, MessagePort, receiveMessageOnPort, threadId, Worker } from 'worker_threads';
 import { EnvironmentConfig } from '../../lib/config/types.generated';
+import { trustResolvedEnvironment } from '../../lib/config/load';
 
 /** Environments a thread should have for its start (loading the program, about three environments' CPU) to pay. */
 export const ENVIRONMENTS_PER_WORKER = 6;
@@ -106,6 +107,7 @@ export function renderInParallel<R>(
 /** The worker side: renders environments from the shared counter and posts each result to the main thread. */
 export function runRenderWorker<R>(task: WorkerTask, render: (config: EnvironmentConfig, validate: boolean) => R): void {
   const counters = new Int32Array(task.counters);
-  drain(counters, task.configs.length, (index) => render(task.configs[index], task.validate), (outcome) => task.results.postMessage(outcome));
+  // Resolved by the main thread; the copies posted here lost that mark.
+  drain(counters, task.configs.length, (index) => render(trustResolvedEnvironment(task.configs[index]), task.validate), (outcome) => task.results.postMessage(outcome));
   task.results.close();
 }

@@ -2,19 +2,15 @@ import { App, Chart } from 'cdk8s';
 import { ArgoCdChart, EnvironmentOutput, RenderedObject, TLS_OWNER_KINDS } from '../../charts/argocd-chart';
 import { PembayaranChart } from '../../charts/pembayaran-chart';
 import { EnvironmentConfig } from '../../lib/config/types.generated';
-import { KubeObject, Manifest } from '../k8s/manifests';
+import { KubeObject, Manifest, manifestPath } from '../k8s/manifests';
 import { timed } from './trace';
 import { toYaml, YamlWriter } from './yaml';
 
-export { toYaml };
+export { manifestPath, toYaml };
 
 /** The synthesized output: file path relative to the output folder → file content. */
 export type RenderedFiles = Map<string, string>;
 
-/** `<chart id>/<kind>-<name>.yaml`: file names derive from kind and name only, so they are stable. */
-export function manifestPath(folder: string, object: { kind: string; metadata: { name: string } }): string {
-  return `${folder}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
-}
 
 const byFile = (a: Manifest, b: Manifest) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
 

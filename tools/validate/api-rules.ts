@@ -38,6 +38,7 @@ export const API_RULES = {
   'api/field-names': 'container and volume names must be DNS-1123 labels, environment variable names C-like (letters, digits, "_", "-", "."), ConfigMap keys alphanumerics, "-", "_" or ".", as the API server requires',
   'api/integer-range': 'integers must fit the field (replicas, ports and probe timings int32; user and group ids 0-2147483647) and every number must be finite and exact (at most 2^53), or the API server refuses or silently changes it',
   'api/resource-limits': 'resource requests and limits must be valid quantities and a request must not exceed its limit, or the API server refuses the pod',
+  'api/finalizer-names': 'finalizers must be qualified names, domain-qualified with a path (example.com/cleanup), as Kubernetes\' own bare names are; the API server refuses other shapes or warns ("prefer a domain-qualified finalizer name including a path")',
   'api/object-size': `an object must stay under ${MAX_OBJECT_BYTES / (1024 * 1024)} MiB serialized; larger objects are refused (ConfigMap data is capped at 1 MiB, etcd requests at 1.5 MiB)`,
 } as const;
 
@@ -51,6 +52,18 @@ const INT32_FIELDS = new Set([
   'containerPort', 'hostPort', 'nodePort', 'averageUtilization', 'stabilizationWindowSeconds', 'weight', 'defaultMode', 'mode',
 ]);
 const USER_ID_FIELDS = new Set(['runAsUser', 'runAsGroup', 'fsGroup']);
+
+/** Finalizers Kubernetes itself sets without a domain. */
+const STANDARD_FINALIZERS = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
+
+/** apimachinery's ValidateFinalizerName, and the warning of the API server's finalizer check (k8s 1.27+). */
+function finalizerNameProblems(name: string): string[] {
+  const problems = isQualifiedName(name);
+  if (problems.length || STANDARD_FINALIZERS.has(name)) return problems;
+  const slash = name.indexOf('/');
+  if (slash < 0 || !name.slice(0, slash).includes('.')) return ['must be domain-qualified with a path, e.g. example.com/cleanup (the API server warns: prefer a domain-qualified finalizer name including a path)'];
+  return [];
+}
 
 export function checkApiRules(object: KubeObject): ApiIssue[] {
   const issues: ApiIssue[] = [];
@@ -67,6 +80,11 @@ export function checkApiRules(object: KubeObject): ApiIssue[] {
       const problems = isDns1123Label(meta.namespace);
       if (problems.length) add('api/object-name', `metadata.namespace ${show(meta.namespace)}: ${problems.join('; ')}`, meta.namespace);
     }
+  }
+
+  const finalizers = meta && typeof meta === 'object' ? (meta as { finalizers?: unknown }).finalizers : undefined;
+  if (Array.isArray(finalizers)) {
+    for (const finalizer of finalizers) if (typeof finalizer === 'string') for (const r of finalizerNameProblems(finalizer)) add('api/finalizer-names', `metadata.finalizers ${show(finalizer)}: ${r}`, finalizer);
   }
 
   walk(object, [], (value, path) => {

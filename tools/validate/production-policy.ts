@@ -42,6 +42,8 @@ export const PRODUCTION_POLICY_RULES = {
     'every workload runs as its own ServiceAccount (set, not "default", present among the checked objects, not shared with another workload) with automountServiceAccountToken: false on the pod spec or the ServiceAccount, so API credentials are least-privilege and opt-in',
   'policy/network-policy-coverage': 'every pod template must be selected by at least one NetworkPolicy in its namespace, otherwise its pods accept traffic from anywhere',
   'policy/recommended-labels': `every object, including Namespaces, cluster-scoped objects and Argo CD objects, and every pod template carries the recommended labels (${RECOMMENDED_LABELS.join(', ')}) for ownership, selection and cost reporting`,
+  'policy/unique-objects':
+    'no two objects of one API group, kind, namespace and name among the objects of one folder: applied together, the second silently replaces the first (two PrometheusRules named alike lose one set of alerts)',
   'policy/pvc-single-writer':
     'a PersistentVolumeClaim is mounted by at most one workload, and a workload mounting a ReadWriteOnce claim runs at most one pod (replicas, autoscaler maximum, DaemonSet, Job parallelism, Deployment surge) to avoid Multi-Attach errors and stuck rollouts',
   'policy/disruption-budget':
@@ -116,6 +118,8 @@ function checkSet(set: readonly Manifest[], issues: PolicyIssue[]): void {
     if (o.apiVersion === 'gateway.envoyproxy.io/v1alpha1' && ENVOY_POLICY_KINDS.includes(o.kind)) checkEdgePolicy(manifest, set, add);
   }
 
+  checkUnique(set, add);
+
   const networkPolicies = set.filter((m) => is(m.object, 'networking.k8s.io/v1', 'NetworkPolicy'));
   const saUsers = new Map<string, Workload[]>();
   const claimUsers = new Map<string, Workload[]>();
@@ -185,6 +189,20 @@ function checkSet(set: readonly Manifest[], issues: PolicyIssue[]): void {
         add(w.manifest, 'policy/pvc-single-writer', `mounts ${rwo} PersistentVolumeClaim "${claim}" with a surging RollingUpdate: the new pod cannot attach the volume while the old one runs; use strategy.type Recreate`);
       }
     }
+  }
+}
+
+/** One object per API group, kind, namespace and name: the version does not count (v1 and v2 of a kind are one object). */
+function checkUnique(set: readonly Manifest[], add: Add): void {
+  const owners = new Map<string, Manifest>();
+  for (const manifest of set) {
+    const o = manifest.object;
+    if (typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string' || typeof o.apiVersion !== 'string') continue;
+    const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
+    const key = `${group}\0${o.kind}\0${nsOf(o)}\0${o.metadata.name}`;
+    const first = owners.get(key);
+    if (!first) owners.set(key, manifest);
+    else add(manifest, 'policy/unique-objects', `${o.kind} "${o.metadata.name}" in ${showNs(nsOf(o))} is defined twice (also in ${first.file}); the second would replace the first`, o.metadata.name);
   }
 }
 

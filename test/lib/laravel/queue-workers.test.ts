@@ -153,7 +153,8 @@ describe('a pool added in code', () => {
   test('throws early when Horizon has no supervisor size or retry_after would let a job run twice', () => {
     const config = structuredClone(shippedConfig('production'));
     const pool = { ...config.workers[0], name: 'extra' };
-    expect(() => objectsOf({ ...config, workers: [{ ...pool, mode: 'horizon' }] })).toThrow('has no horizon.maxProcesses');
+    // A config built in code goes through the config checks (resolveEnvironment), with the key path.
+    expect(() => objectsOf({ ...config, workers: [{ ...pool, mode: 'horizon' }] })).toThrow('workers[0].horizon.maxProcesses: is required with mode horizon');
     expect(() => objectsOf({ ...config, workers: [{ ...pool, retryAfter: pool.timeout }] })).toThrow(`set at least ${pool.timeout + 16}`);
   });
 

@@ -64,8 +64,22 @@ function promtoolTests(ruleFile: string, alert: AlertCases, rules: readonly any[
   };
 }
 
+/**
+ * The groups of a rule file with only the rules of one alert: promtool evaluates every rule of its rule
+ * files at every step, and an alert's cases assert that alert alone (no rule reads another's output; there
+ * are no recording rules). Group names and intervals stay as they are.
+ */
+function onlyAlert(groups: readonly any[], alert: string): any[] {
+  expect(groups.flatMap((g) => g.rules).filter((r: any) => r.record)).toEqual([]);
+  return groups.map((g) => ({ ...g, rules: g.rules.filter((r: any) => r.alert === alert) })).filter((g) => g.rules.length > 0);
+}
+
+/** Runs one alert's cases against that alert's rule from `ruleFile` (the full unit rule file, `dir`-relative). */
 function runCases(dir: string, ruleFile: string, alert: AlertCases, rules: readonly any[], file = `${alert.alert}.test.yaml`) {
-  writeYaml(path.join(dir, file), promtoolTests(ruleFile, alert, rules));
+  const full = yaml.load(fs.readFileSync(path.join(dir, ruleFile), 'utf8')) as { groups: any[] };
+  const ruleFileOfAlert = `${path.basename(file, '.test.yaml')}.rules.yaml`;
+  writeRuleFile(dir, ruleFileOfAlert, onlyAlert(full.groups, alert.alert));
+  writeYaml(path.join(dir, file), promtoolTests(ruleFileOfAlert, alert, rules));
   return runPromtool(['test', 'rules', file], dir);
 }
 

@@ -176,7 +176,7 @@ describe('backup scripts', () => {
     expect(out).toMatch(/dumped pembayaran-\d{8}T\d{6}Z\.sql\.gz/);
     const [file] = fs.readdirSync(path.join(dir, 'scratch'));
     expect(execFileSync('gzip', ['-dc', path.join(dir, 'scratch', file)], { encoding: 'utf8' })).toContain('CREATE TABLE payments');
-    // Inside double quotes MySQL unescapes \\\\ and \\"; test/runtime/backup.test.ts logs in with such a password for real.
+    // Inside double quotes MySQL unescapes \\\\ and \\"; test/runtime/backup-restore.test.ts logs in with such a password for real.
     expect(fs.readFileSync(path.join(dir, 'tmp', 'client.cnf'), 'utf8')).toBe('[client]\nuser="app"\npassword="p#a\\"s\\\\s"\n');
     const args = fs.readFileSync(path.join(dir, 'args'), 'utf8');
     expect(args).toContain('--single-transaction');

@@ -173,7 +173,8 @@ describe('alert thresholds come from observability.alerts', () => {
 
 describe('switching observability off', () => {
   test('without metrics there are no exporters, no PodMonitors and no queue alerts; alerts stay', () => {
-    const objects = objectsOf(withConfig('production', (c) => (c.observability.metrics.enabled = false)));
+    // The php-fpm autoscaling trigger reads the exporter, so it goes too (the config checks refuse it alone).
+    const objects = objectsOf(withConfig('production', (c) => ((c.observability.metrics.enabled = false), (c.web.autoscaling.phpFpm.enabled = false))));
     const web = podSpecOf(find(objects, 'Deployment', 'pembayaran-web'));
     expect(web.containers.map((c: any) => c.name)).toEqual(['php-fpm', 'nginx']);
     expect(objects.filter((o) => o.kind === 'PodMonitor' || o.metadata.name === 'pembayaran-queue-metrics')).toEqual([]);

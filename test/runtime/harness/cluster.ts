@@ -220,8 +220,18 @@ export class Cluster {
             // gone
           }
         }
-        const stopped = await within(daemon.exited, 10000);
-        if (!stopped) await daemon.kill();
+        if (await within(daemon.exited, 10000)) return;
+        // The server is PID 1 of its namespace: SIGKILL to it ends them all (killing unshare alone would not:
+        // setpriv's user change clears the parent-death signal).
+        for (const kid of kids) {
+          try {
+            process.kill(Number(kid), 'SIGKILL');
+          } catch {
+            // gone
+          }
+        }
+        await within(daemon.exited, 10000);
+        await daemon.kill();
       },
     };
     this.servers.push({ server, daemon });

@@ -143,9 +143,10 @@ function buildAwsCliImage(dir: string): ImageConfig {
     // stand-in passes it as --endpoint-url, which is what the newer CLI does with the variable.
     aws: script('#!/bin/sh\nif [ -n "${AWS_ENDPOINT_URL_S3:-}" ]; then\n  case "$1" in s3|s3api) exec /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL_S3" "$@" ;; esac\nfi\nexec /usr/bin/aws "$@"\n'),
   });
-  // The image's WORKDIR /aws exists in it (empty); the container starts there.
-  const workdir = path.join(dir, 'aws-workdir');
+  // The image's WORKDIR /aws exists (empty) in the real image; the host has none.
+  const workdir = path.join(dir, 'aws');
   fs.mkdirSync(workdir, { recursive: true });
+  fs.chmodSync(workdir, 0o755);
   return { layers: { '/usr/local/bin': bin, '/aws': workdir }, env: { PATH: DEFAULT_PATH }, workingDir: '/aws', entrypoint: ['/usr/local/bin/aws'], cmd: [], stopSignal: 'SIGTERM' };
 }
 

@@ -138,11 +138,12 @@ export interface ObjectStore extends Server {
   list(bucket: string, prefix?: string): Promise<string[]>;
   put(bucket: string, key: string, body: string | Buffer): Promise<void>;
   get(bucket: string, key: string): Promise<Buffer>;
+  remove(bucket: string, key: string): Promise<void>;
 }
 
 const S3RVER = path.join(__dirname, '..', '..', '..', 'node_modules', 's3rver', 'bin', 's3rver.js');
 
-/** A local S3 (s3rver, an npm dev dependency) with the given buckets; read and written with Debian's aws CLI. */
+/** A local S3 (s3rver, an npm dev dependency) with the given buckets; pods use the real aws CLI, the test side plain HTTP. */
 export async function startObjectStore(cluster: Cluster, buckets: readonly string[]): Promise<ObjectStore> {
   const dir = ownedDir(path.join(cluster.dir, 'data', 's3'));
   const address = await cluster.network.serviceAddress();
@@ -151,6 +152,8 @@ export async function startObjectStore(cluster: Cluster, buckets: readonly strin
     address,
     port: 9000,
     argv: [process.execPath, fs.realpathSync(S3RVER), '-d', dir, '-a', address, '-p', '9000', '--silent', '--no-vhost-buckets', ...buckets.flatMap((b) => ['--configure-bucket', b])],
+    // Node as PID 1 of its namespace ignores SIGTERM (it installs no handler), and s3rver keeps nothing to flush.
+    stopSignal: 'SIGKILL',
   });
   const endpoint = `http://${address}:9000`;
   // s3rver answers unsigned requests: the test side reads and writes with curl (the AWS CLI takes a second
@@ -178,6 +181,9 @@ export async function startObjectStore(cluster: Cluster, buckets: readonly strin
     },
     put: async (bucket, key, body) => {
       check(`put ${key}`, await cluster.http({ url: url(bucket, key), method: 'PUT', body: typeof body === 'string' ? Buffer.from(body) : body }));
+    },
+    remove: async (bucket, key) => {
+      check(`delete ${key}`, await cluster.http({ url: url(bucket, key), method: 'DELETE' }));
     },
     get: async (bucket, key) => check(`get ${key}`, await cluster.http({ url: url(bucket, key) })).body,
   };

@@ -106,7 +106,7 @@ describe('diff against a checkout', () => {
       const r = run(args);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toContain('usage: npm run diff');
+      expect(r.stderr).toContain('usage: npm run gitops:diff');
     }
   });
 

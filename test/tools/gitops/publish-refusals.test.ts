@@ -1,5 +1,5 @@
 /**
- * `npm run publish` refuses what would lose data or commit where no one looks, through the real command
+ * `npm run gitops:publish` refuses what would lose data or commit where no one looks, through the real command
  * (`node scripts/run.js tools/gitops/publish-cli.ts`, as its npm script runs it): a detached HEAD, git-ignored files in a folder it replaces,
  * a folder path through a file; and it works in a checkout whose parent is read-only (its journal lives
  * in the checkout's git directory).
@@ -21,7 +21,7 @@ function published(): string {
 
 const snapshot = (repo: string) => git(repo, 'status', '--porcelain', '--ignored', '--untracked-files=all') + git(repo, 'rev-parse', 'HEAD');
 
-describe('npm run publish refuses', () => {
+describe('npm run gitops:publish refuses', () => {
   test('a detached HEAD (it committed to no branch and exited 0), naming the state', () => {
     const repo = published();
     const head = git(repo, 'rev-parse', '--short', 'HEAD').trim();
@@ -63,7 +63,7 @@ describe('npm run publish refuses', () => {
   });
 });
 
-describe('npm run publish in a checkout under a read-only parent', () => {
+describe('npm run gitops:publish in a checkout under a read-only parent', () => {
   // Root ignores permission bits, so the parent is made read-only with a read-only bind mount in a
   // private mount namespace; other users get a chmod.
   const asRoot = process.getuid?.() === 0;

@@ -133,7 +133,7 @@ describe('publish', () => {
       const r = run(args);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toContain('usage: npm run publish');
+      expect(r.stderr).toContain('usage: npm run gitops:publish');
     }
   });
 });

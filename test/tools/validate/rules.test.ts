@@ -47,8 +47,18 @@ describe('findings', () => {
 
   test('cross-object rules look only within one folder (environment)', () => {
     const production = hardened();
-    const staging = production.map((m) => ({ ...m, file: m.file.replace(/^production\//, 'staging/') }));
+    const staging = production.filter((m) => m.file.startsWith('production/')).map((m) => ({ ...m, file: m.file.replace(/^production\//, 'staging/') }));
     // same namespace and names in two environments: no "shared ServiceAccount / PVC" findings
     expect(validateManifests([...production, ...staging])).toEqual([]);
+  });
+
+  test('the same object twice in one folder is refused, whatever its API version', () => {
+    const manifests = hardened();
+    const account = manifests.find((m) => m.file === 'production/serviceaccount-api.yaml')!;
+    const again = { file: 'production/extra.yaml', object: { ...account.object, apiVersion: 'v1' } };
+    expect(validateManifests([...manifests, again]).map((f) => `${f.file} ${f.rule}`)).toEqual(['production/extra.yaml policy/unique-objects']);
+    // Another kind or another namespace with that name is another object.
+    const otherNamespace = { file: 'production/extra.yaml', object: { ...account.object, metadata: { ...account.object.metadata, namespace: 'other' } } };
+    expect(validateManifests([...manifests, otherNamespace]).filter((f) => f.rule === 'policy/unique-objects')).toEqual([]);
   });
 });
