@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { projectRoot } from './project-root';
-import { ENVIRONMENTS_PER_WORKER } from './synth/parallel';
+import { threadsFor } from './synth/parallel';
 
 const ROOT = projectRoot(__dirname);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -176,7 +176,7 @@ console.log(row('floor behind npx cdk8s synth', cliFloor, `${ratio(cliFloor, flo
 if (large) {
   const [fifty, fiveHundred, fiftyOneThread] = large;
   const perEnvironment = ((cpuOf(fiveHundred) - cpuOf(fifty)) / 450) * 1000;
-  const threads = Math.min(os.availableParallelism(), Math.floor(50 / ENVIRONMENTS_PER_WORKER));
+  const threads = threadsFor(50);
   console.log(row('50 environments from production.yaml', fifty, `${wallRatio(fifty, alone)} the shipped synth's wall time (target <= 3x), ${ratio(fifty, alone)} its CPU; ${threads} threads`));
   console.log(row('50 environments, --threads 1', fiftyOneThread, `${wallRatio(fiftyOneThread, alone)} the shipped synth's wall time, ${ratio(fiftyOneThread, alone)} its CPU`));
   console.log(row('500 environments from production.yaml', fiveHundred, `${median(fiveHundred.wall).toFixed(1)} s wall (target < 10 s, < 600 MB); ${perEnvironment.toFixed(1)} ms CPU per environment`));

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
-import { IntOrString, KubeDeployment, KubePodDisruptionBudget, KubeService, Probe } from '../../imports/k8s';
+import { IntOrString, KubeDeployment, KubeService, Probe } from '../../imports/k8s';
+import { DisruptionBudget, spreadOverZonesAndNodes } from '../core/availability';
 import { Resources } from '../config/types.generated';
 import { clusterIpService } from '../core/containers';
 import { DEFAULT_RESOURCES, PORTS, PROBES, REVERB_DEFAULTS } from '../core/defaults';
@@ -77,13 +78,7 @@ export class LaravelReverb extends Construct {
       placement: props.placement,
       extra: {
         terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
-        topologySpreadConstraints: ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
-          topologyKey,
-          maxSkew: 1,
-          whenUnsatisfiable: 'ScheduleAnyway',
-          labelSelector: { matchLabels: context.selectorLabels(REVERB_COMPONENT) },
-          matchLabelKeys: ['pod-template-hash'],
-        })),
+        topologySpreadConstraints: spreadOverZonesAndNodes(context, REVERB_COMPONENT),
       },
     });
 
@@ -101,16 +96,7 @@ export class LaravelReverb extends Construct {
 
     this.service = clusterIpService(this, context, REVERB_COMPONENT, REVERB_SERVICE_PORT);
 
-    if (props.replicas > 1) {
-      new KubePodDisruptionBudget(this, 'DisruptionBudget', {
-        metadata: context.metadata(this.deploymentName, REVERB_COMPONENT, { wave: SyncWave.WORKLOADS }),
-        spec: {
-          maxUnavailable: IntOrString.fromNumber(1),
-          selector: { matchLabels: context.selectorLabels(REVERB_COMPONENT) },
-          unhealthyPodEvictionPolicy: 'AlwaysAllow',
-        },
-      });
-    }
+    if (props.replicas > 1) new DisruptionBudget(this, 'DisruptionBudget', { context, component: REVERB_COMPONENT, maxUnavailable: 1, name: this.deploymentName });
   }
 }
 
