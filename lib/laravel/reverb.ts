@@ -76,6 +76,8 @@ export class LaravelReverb extends Construct {
       volumes: runtime.volumes(),
       annotations: runtime.podAnnotations(),
       placement: props.placement,
+      // Variables added with stack.addLaravelEnv reach this pod too.
+      sharedEnv: runtime,
       extra: {
         terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
         topologySpreadConstraints: spreadOverZonesAndNodes(context, REVERB_COMPONENT),

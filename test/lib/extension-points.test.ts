@@ -138,6 +138,17 @@ describe('addLaravelEnv: one variable on every Laravel container, init container
     }
   });
 
+  test('the built-in Reverb server (reverb.enabled) has both, in reverb and prepare', () => {
+    const base = shippedConfig('production');
+    const reverbApp = new App();
+    const withReverb = new PembayaranChart(reverbApp, { ...base, reverb: { ...base.reverb, enabled: true, edge: { ...base.reverb.edge, hostnames: [base.laravel.host] } } }).stack;
+    withReverb.addLaravelEnv('FEATURE_FLAGS_URL', 'https://flags.internal.example.com');
+    const spec = podSpecOf(find((reverbApp.node.findChild('production') as any).toJson(), 'Deployment', 'pembayaran-reverb'));
+    const appContainers = [...spec.initContainers, ...spec.containers].filter((c: any) => c.image === withReverb.runtime.image);
+    expect(appContainers.map((c: any) => c.name).sort()).toEqual(['prepare', 'reverb']);
+    for (const c of appContainers) expect(c.env).toContainEqual({ name: 'FEATURE_FLAGS_URL', value: 'https://flags.internal.example.com' });
+  });
+
   test('containers of other images (nginx, FastAPI) do not get them', () => {
     expect(container(podSpecOf(find(objects, 'Deployment', 'pembayaran-web')), 'nginx').env ?? []).not.toContainEqual(expect.objectContaining({ name: 'FEATURE_FLAGS_URL' }));
     expect(JSON.stringify(find(objects, 'Deployment', 'pembayaran-fastapi'))).not.toContain('FEATURE_FLAGS_URL');
