@@ -3,7 +3,7 @@ import { SHUTDOWN_MARGIN_SECONDS } from '../../../lib/core/defaults';
 import * as fs from 'fs';
 import * as path from 'path';
 import { find, K8sObject, objectsOf, podSpecOf, rejectionsOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, withChanges } from '../../helpers';
-import { runPromtool, scratchDir, writeRuleFile, writeYaml } from '../operations/promtool';
+import { describePromtool, runPromtool, scratchDir, writeRuleFile, writeYaml } from '../operations/promtool';
 
 const withConfig = (env: string, change: (c: EnvironmentConfig) => void): EnvironmentConfig => {
   const config = structuredClone(shippedConfig(env));
@@ -108,7 +108,7 @@ describe('the web tier scales on php-fpm saturation as well as CPU (KEDA)', () =
     expect(trigger.metadata.ignoreNullValues).toBe('false');
   });
 
-  test('the trigger query, run by promtool over exporter series, counts the busy children of the web pods only (the status listener answers the scrape)', () => {
+  describePromtool('the trigger query through promtool', () => test('the trigger query, run by promtool over exporter series, counts the busy children of the web pods only (the status listener answers the scrape)', () => {
     const query = scaler.spec.triggers.find((t: any) => t.type === 'prometheus').metadata.query;
     const series = (pod: string, active: number) => ({
       series: `phpfpm_active_processes{job="pembayaran/pembayaran-web", namespace="pembayaran", pod="${pod}", container="php-fpm-exporter", endpoint="fpm-metrics", pool="www", scrape_uri="tcp://127.0.0.1:9002/fpm-status"}`,
@@ -138,7 +138,7 @@ describe('the web tier scales on php-fpm saturation as well as CPU (KEDA)', () =
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }));
 
   test('with a memory target the ScaledObject gets a memory trigger too', () => {
     const scaled = find(objectsOf(withConfig('production', (c) => (c.web.autoscaling.targetMemoryUtilization = 80))), 'ScaledObject', 'pembayaran-web');

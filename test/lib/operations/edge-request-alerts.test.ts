@@ -12,7 +12,7 @@ import { AppContext } from '../../../lib/core/app-context';
 import { ingressNginxRequestMetrics } from '../../../lib/edge/ingress-nginx';
 import { envoyGateway } from '../../../lib/edge/envoy-gateway';
 import { shippedConfig } from '../../helpers';
-import { findPromtool } from './promtool';
+import { describePromtool, findPromtool } from './promtool';
 
 const context = new AppContext({ namespace: 'pembayaran', appName: 'pembayaran', environment: 'production', version: '1', podIdentity: { runAsUser: 1, runAsGroup: 1, fsGroup: 1 } });
 const thresholds = shippedConfig('production').observability.alerts;
@@ -100,7 +100,7 @@ function evaluate(alert: AlertDefinition, series: { series: string; values: stri
   }
 }
 
-describe.each(EDGES)('web alerts on $name metrics, evaluated by promtool', (edge) => {
+describePromtool('web alerts evaluated by promtool', () => describe.each(EDGES)('web alerts on $name metrics, evaluated by promtool', (edge) => {
   const alerts = alertDefinitions(context, { edge: edge.metrics }, thresholds);
   const errorRatio = alerts.find((a) => a.alert === 'PembayaranWebErrorRatioHigh')!;
   const latency = alerts.find((a) => a.alert === 'PembayaranWebLatencyHigh')!;
@@ -142,4 +142,4 @@ describe.each(EDGES)('web alerts on $name metrics, evaluated by promtool', (edge
     ];
     evaluate(latency, series, fires);
   });
-});
+}));

@@ -3,8 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
+import { describeRuntime } from '../../runtime/harness/preflight';
 
-/** How to get promtool where it is missing; the suite fails with this, it never skips. */
+/** How to get promtool where it is missing. */
 export const PROMTOOL_INSTALL =
   'install it: `sudo apt-get install prometheus` (Debian/Ubuntu; .ci/run does this), or only the binary: ' +
   '`apt-get download prometheus && dpkg -x prometheus_*.deb /tmp/prometheus && export PROMTOOL=/tmp/prometheus/usr/bin/promtool`';
@@ -23,6 +24,22 @@ export function findPromtool(env: NodeJS.ProcessEnv = process.env): string {
     if (isExecutable(candidate)) return candidate;
   }
   throw new Error(`promtool was not found on PATH; the alert rules cannot be checked without it. ${PROMTOOL_INSTALL}`);
+}
+
+/**
+ * `describe` for suites that run promtool: with promtool ($PROMTOOL or on $PATH) they run; without it they
+ * go through the runtime preflight for Debian's prometheus package, so locally they are skipped and listed
+ * at the end of the run with the install command, and under CI=true they fail.
+ */
+export function describePromtool(name: string, body: () => void): void {
+  let found = true;
+  try {
+    findPromtool();
+  } catch {
+    found = false;
+  }
+  if (found) describe(name, body);
+  else describeRuntime(name, body, { packages: ['prometheus'] });
 }
 
 function isExecutable(file: string): boolean {

@@ -63,29 +63,38 @@ export function probeSatisfied(probe: string): boolean {
   return globExists(probe);
 }
 
-let cached: PreflightResult | undefined;
+const cached = new Map<string, PreflightResult>();
 
-export function preflight(): PreflightResult {
-  if (cached) return cached;
-  const missingPackages = requirements().filter((r) => !probeSatisfied(r.probe)).map((r) => r.pkg);
+/**
+ * What is missing: every package of packages.txt and the harness's privileges, or with `packages` only
+ * those packages (a suite that runs one program, such as promtool, needs no namespaces).
+ */
+export function preflight(packages?: readonly string[]): PreflightResult {
+  const key = packages?.join(' ') ?? '*';
+  const known = cached.get(key);
+  if (known) return known;
+  const needed = requirements().filter((r) => !packages || packages.includes(r.pkg));
+  const missingPackages = needed.filter((r) => !probeSatisfied(r.probe)).map((r) => r.pkg);
   const problems = missingPackages.map((p) => `Debian package ${p} is missing`);
-  if (process.getuid?.() !== 0) {
+  if (!packages && process.getuid?.() !== 0) {
     problems.push('not root: the harness needs mount, PID and network namespaces (run the tests as root, e.g. in the CI container)');
-  } else if (!missingPackages.includes('util-linux') && !missingPackages.includes('iproute2')) {
+  } else if (!packages && !missingPackages.includes('util-linux') && !missingPackages.includes('iproute2')) {
     if (!succeeds(['unshare', '--mount', '--pid', '--net', '--fork', '--', 'true'])) problems.push('unshare --mount --pid --net fails: namespaces are not available here');
     else if (!succeeds(['unshare', '--net', '--', 'ip', 'link', 'add', 'pf0', 'type', 'veth', 'peer', 'name', 'pf1'])) problems.push('cannot create a veth pair (kernel module veth)');
   }
   const installCommand = missingPackages.length ? `sudo apt-get install -y ${missingPackages.join(' ')}` : '';
-  cached = { ok: problems.length === 0, missingPackages, problems, installCommand };
-  return cached;
+  const result = { ok: problems.length === 0, missingPackages, problems, installCommand };
+  cached.set(key, result);
+  return result;
 }
 
 /**
- * `describe` for a runtime suite. Runs it when the preflight passes; otherwise skips it and leaves a note
- * for the end of the run, or, under CI=true, fails with what is missing.
+ * `describe` for a runtime suite (or, with `packages`, a suite that needs only those Debian packages). Runs
+ * it when the preflight passes; otherwise skips it and leaves a note for the end of the run, or, under
+ * CI=true, fails with what is missing.
  */
-export function describeRuntime(name: string, body: () => void): void {
-  const result = preflight();
+export function describeRuntime(name: string, body: () => void, options: { readonly packages?: readonly string[] } = {}): void {
+  const result = preflight(options.packages);
   if (result.ok) {
     describe(name, body);
     return;
