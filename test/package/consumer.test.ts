@@ -70,7 +70,7 @@ describe('the package, packed from a fresh clone', () => {
 
   test('holds the library, its types and the runtime data; not tests, output, config, CI or scripts', () => {
     expect(contents).toEqual(expect.arrayContaining([
-      'package.json', 'README.md',
+      'package.json', 'README.md', 'LICENSE',
       'build/lib/index.js', 'build/lib/index.d.ts', 'build/lib/config/schema.json', 'build/lib/config/validate-config.generated.js',
       'build/charts/pembayaran-chart.js', 'build/imports/k8s.d.ts', 'build/tools/validate/index.js',
       'schemas/index.json', 'schemas/k8s-1.28.json', 'schemas/validators.generated.js',
