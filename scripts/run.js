@@ -136,14 +136,9 @@ function ensureBundle(entry) {
   return require(path.join(ROOT, 'scripts', 'bundle.js')).build(entry);
 }
 
-/**
- * Runs the bundle as the main module with `argv` as its arguments. V8 compiles it from the code cache
- * when one matches; otherwise a cache is written when the run ends, covering every function it compiled.
- */
-function execute(paths, argv) {
-  const v8 = require('v8');
+/** Compiles the bundle, from its code cache when one matches (same bundle, node and flags). */
+function compile(paths) {
   const vm = require('vm');
-  v8.setFlagsFromString(LOAD_FLAGS);
   const Module = require('module');
   // ASCII only (esbuild escapes the rest), so read as latin1: the same string, without UTF-8 decoding.
   // A shebang line is only valid at the very start of a file, not inside the module wrapper.
@@ -155,10 +150,36 @@ function execute(paths, argv) {
     cachedData = undefined;
   }
   const script = new vm.Script(Module.wrap(source), { filename: paths.bundle, cachedData });
-  if (cachedData && !script.cachedDataRejected) {
+  return { script, cached: cachedData !== undefined && !script.cachedDataRejected, rejected: cachedData !== undefined && script.cachedDataRejected };
+}
+
+/** Runs the compiled bundle as a module of its own; `isMain` makes it `require.main` (the CLIs check it). */
+function run(script, paths, isMain) {
+  const Module = require('module');
+  const main = new Module(paths.bundle, null);
+  main.filename = paths.bundle;
+  main.paths = Module._nodeModulePaths(path.dirname(paths.bundle));
+  main.loaded = true;
+  const requireFromBundle = Module.createRequire(paths.bundle);
+  if (isMain) requireFromBundle.main = main;
+  script.runInThisContext()(main.exports, requireFromBundle, main, paths.bundle, path.dirname(paths.bundle));
+}
+
+/** Where the bundle finds the runner: a worker thread it starts loads the bundle through `runInWorker`. */
+const RUNNER_KEY = Symbol.for('pembayaran.scripts/run.js');
+
+/**
+ * Runs the bundle as the main module with `argv` as its arguments. V8 compiles it from the code cache
+ * when one matches; otherwise a cache is written when the run ends, covering every function it compiled.
+ */
+function execute(paths, argv) {
+  const v8 = require('v8');
+  v8.setFlagsFromString(LOAD_FLAGS);
+  const { script, cached, rejected } = compile(paths);
+  if (cached) {
     trace('code cache used');
   } else {
-    trace(cachedData ? 'code cache rejected (other node version or flags): rewriting it' : 'no code cache yet: writing it after this run');
+    trace(rejected ? 'code cache rejected (other node version or flags): rewriting it' : 'no code cache yet: writing it after this run');
     process.once('exit', () => {
       try {
         v8.setFlagsFromString(LOAD_FLAGS);
@@ -168,16 +189,23 @@ function execute(paths, argv) {
       }
     });
   }
-  const main = new Module(paths.bundle, null);
-  main.filename = paths.bundle;
-  main.paths = Module._nodeModulePaths(path.dirname(paths.bundle));
-  main.loaded = true;
-  const requireFromBundle = Module.createRequire(paths.bundle);
-  // `require.main === module` in the entry point (the CLIs check it) holds for the bundle.
-  requireFromBundle.main = main;
+  globalThis[RUNNER_KEY] = { runner: __filename, bundle: paths.bundle };
   process.argv = [process.argv[0], paths.bundle, ...argv];
   if (process.env.DEBUG) process.setSourceMapsEnabled(true);
-  script.runInThisContext()(main.exports, requireFromBundle, main, paths.bundle, path.dirname(paths.bundle));
+  run(script, paths, true);
+}
+
+/**
+ * A worker thread's start (tools/synth/parallel.ts): the bundle compiled from the code cache the main
+ * thread used, so the worker neither parses nor compiles it again. The main thread keeps V8's flags as
+ * the cache was written under until its workers have started. Never writes the cache.
+ */
+function runInWorker(bundle) {
+  const paths = { bundle, codeCache: bundle.replace(/\.js$/, '.code-cache') };
+  const { script, cached } = compile(paths);
+  // What the worker tells the main thread's trace (SYNTH_TRACE=1).
+  globalThis[RUNNER_KEY] = { runner: __filename, bundle, codeCacheUsed: cached };
+  run(script, paths, false);
 }
 
 /**
@@ -237,7 +265,7 @@ function usage() {
 }
 
 // Before the main block: scripts/bundle.js requires these while it runs.
-module.exports = { ROOT, BUNDLE_DIR, RECORD_VERSION, RACY_MS, SNAPSHOT_FLAGS, REBUILD_SNAPSHOT_ENV, bundlePaths, listing, sha1, writeAtomic, checkRecord, buildSnapshot };
+module.exports = { ROOT, BUNDLE_DIR, RECORD_VERSION, RACY_MS, SNAPSHOT_FLAGS, REBUILD_SNAPSHOT_ENV, RUNNER_KEY, bundlePaths, listing, sha1, writeAtomic, checkRecord, buildSnapshot, runInWorker };
 
 if (require.main === module) {
   const [first, ...rest] = process.argv.slice(2);

@@ -71,7 +71,8 @@ export function prepareSnapshot(bundle: string, configDir: string, main: Snapsho
     const blob = process.execArgv[process.execArgv.indexOf('--snapshot-blob') + 1] ?? '';
     const trace = process.env.SYNTH_TRACE ? (m: string) => process.stderr.write(`run: ${m}\n`) : () => {};
     // The checkout the blob is in now (build/bundle/main.snapshot.blob), which may not be the one it was built in.
-    const root = path.resolve(blob, '..', '..', '..');
+    const placed = path.resolve(blob, '..', '..', '..');
+    const root = fs.existsSync(path.join(placed, 'scripts', 'run.js')) ? placed : bakedRoot;
     let reason: string | undefined;
     if (realpath(blob) !== realpath(bakedBlob)) reason = `the snapshot was built in ${bakedRoot}`;
     else {

@@ -2,6 +2,7 @@
  * CPU time per synth phase, printed on stderr at exit when SYNTH_TRACE is set: what `npm run bench`
  * breaks the run down by. Costs nothing otherwise.
  */
+import { isMainThread } from 'worker_threads';
 import { atStartup } from './process-start';
 
 let enabled = false;
@@ -24,7 +25,8 @@ export function timed<T>(phase: string, fn: () => T): T {
 atStartup(() => {
   enabled = Boolean(process.env.SYNTH_TRACE);
   totals.clear();
-  if (!enabled) return;
+  // A render worker's phases are counted by the main thread's clock (CPU time of the whole process).
+  if (!enabled || !isMainThread) return;
   // Everything before the first phase: node's start, loading and compiling the program.
   const startup = cpuMs(process.cpuUsage());
   process.once('exit', () => {
