@@ -2,7 +2,8 @@
  * Example: a team's own Laravel workload, a Reverb websocket server (`php artisan reverb:start`), built
  * from the stack's Laravel runtime (image, settings, secrets, writable paths, the `prepare` init container)
  * and joined to the Laravel component set in one call: it gets the Laravel egress policies (database,
- * Redis, object storage, FastAPI) and its own ingress allow rule from the public edge.
+ * Redis, object storage, FastAPI) and its own ingress allow rule from the public edge. It stands in for
+ * the built-in Reverb (`reverb.enabled`), which must then be off: both are the component `reverb`.
  * @see https://laravel.com/docs/12.x/reverb#running-server
  */
 import { App } from 'cdk8s';

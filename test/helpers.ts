@@ -10,7 +10,14 @@ import { manifestPath } from '../tools/synth/render';
 import { validateManifests } from '../tools/validate';
 
 export const ROOT = path.resolve(__dirname, '..');
-export const SHIPPED_ENVIRONMENTS = ['production', 'staging'];
+/** Every environment config/ ships, by name, sorted. */
+export const SHIPPED_ENVIRONMENTS = fs
+  .readdirSync(path.join(ROOT, 'config'))
+  .filter((file) => file.endsWith('.yaml'))
+  .map((file) => file.replace(/\.yaml$/, ''))
+  .sort();
+/** The shipped environments whose web tier is nginx + php-fpm (the sandbox runs Octane). */
+export const PHP_FPM_ENVIRONMENTS = SHIPPED_ENVIRONMENTS.filter((name) => shippedConfig(name).web.runtime !== 'octane');
 
 export type K8sObject = { apiVersion: string; kind: string; metadata: any; spec?: any; data?: any; [key: string]: any };
 

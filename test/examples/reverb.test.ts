@@ -1,21 +1,23 @@
 /**
- * Reverb (websockets) on production, through the example: what the brief asks of it, on the synthesized
- * objects that passed the quality gate (schema, Pod Security restricted, production policy).
+ * Reverb (websockets) as config/production.yaml ships it (reverb.enabled, two pods, the main host): what the
+ * brief asks of it, on the objects synth writes after the quality gate (schema, Pod Security restricted,
+ * production policy).
  */
+import * as path from 'path';
 import * as yaml from 'js-yaml';
-import { synthesizeProductionWithReverb } from './reverb-production';
+import { synthesize } from '../../tools/synth/synthesize';
 import { formatProblem, parseEnvironment } from '../../lib/config/load';
 import { PORTS, REVERB_DEFAULTS } from '../../lib/core/defaults';
-import { container, find, K8sObject, objectsOf, podSpecOf, rejectionsOf, withChanges } from '../helpers';
+import { container, find, K8sObject, objectsOf, podSpecOf, rejectionsOf, ROOT, withChanges } from '../helpers';
 
-const result = synthesizeProductionWithReverb();
+const result = synthesize({ configFiles: [path.join(ROOT, 'config', 'production.yaml')], outdir: path.join(ROOT, 'dist'), dryRun: true });
 const objects: K8sObject[] = [...result.files.values()].map((text) => yaml.load(text) as K8sObject);
 const deployment = find(objects, 'Deployment', 'pembayaran-reverb');
 const spec = podSpecOf(deployment);
 const reverb = container(spec, 'reverb');
 const policy = (name: string) => find(objects, 'NetworkPolicy', `pembayaran-${name}`).spec;
 
-describe('example reverb: production with websockets', () => {
+describe('Reverb in the shipped production: websockets', () => {
   test('passes the quality gate (synthesize refuses any finding)', () => {
     expect(result.environments).toEqual(['production']);
     expect(result.files.has('production/deployment-pembayaran-reverb.yaml')).toBe(true);
@@ -139,7 +141,7 @@ describe('reverb config checks', () => {
   });
 
   test('off by default: no Reverb object, no broadcaster setting', () => {
-    const plain = objectsOf(parseEnvironment('config/production.yaml', withChanges('production', () => undefined)));
+    const plain = objectsOf(parseEnvironment('config/production.yaml', withChanges('production', (d) => delete d.reverb)));
     expect(plain.some((o) => o.metadata.name === 'pembayaran-reverb')).toBe(false);
     expect(find(plain, 'ConfigMap', 'pembayaran-laravel').data.BROADCAST_CONNECTION).toBeUndefined();
   });

@@ -163,7 +163,9 @@ describe('addLaravelEnv: one variable on every Laravel container, init container
 
 describe('a team workload joins the Laravel component set (examples/reverb-websocket.ts)', () => {
   const app = new App();
-  withReverb(app, shippedConfig('production'));
+  // Production runs the built-in Reverb (reverb.enabled); the team's own server takes its place.
+  const production = shippedConfig('production');
+  withReverb(app, { ...production, reverb: { ...production.reverb, enabled: false } });
   const objects = (app.node.findChild('production') as any).toJson() as K8sObject[];
 
   test('the Laravel egress policies select it, and it has its own ingress rule from the edge', () => {

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { defaultJournal } from '../../tools/synth/write';
-import { ROOT, runCommand, runNode, runSynth, snapshotTree, withChanges } from '../helpers';
+import { ROOT, runCommand, runNode, runSynth, SHIPPED_ENVIRONMENTS, snapshotTree, withChanges } from '../helpers';
 
 type Tree = Record<string, string>;
 
@@ -300,7 +300,7 @@ describe('npm run gitops:publish, killed while it writes', () => {
     const configDir = path.join(work, 'publish-config');
     fs.mkdirSync(configDir);
     fs.writeFileSync(path.join(configDir, 'production.yaml'), withChanges('production', (d) => (d.fastapi.replicas = 4)));
-    fs.copyFileSync(path.join(ROOT, 'config/staging.yaml'), path.join(configDir, 'staging.yaml'));
+    for (const name of SHIPPED_ENVIRONMENTS.filter((n) => n !== 'production')) fs.copyFileSync(path.join(ROOT, `config/${name}.yaml`), path.join(configDir, `${name}.yaml`));
     const publishChanged = (env: Record<string, string> = {}) => runCommand('tools/gitops/publish-cli.ts', [repo, '--config-dir', configDir], { env });
     const head = git('rev-parse', 'HEAD');
     // Measure the steps in a throw-away clone, then kill the real publish in the middle of its swap.
@@ -323,7 +323,7 @@ describe('npm run gitops:publish, killed while it writes', () => {
     const done = publishChanged();
     expect(done.stderr).toBe('');
     expect(done.status).toBe(0);
-    expect(done.stdout).toMatch(/^committed [0-9a-f]{12} in .*: pembayaran: production 1 changed; staging unchanged; argocd unchanged\n/);
+    expect(done.stdout).toMatch(/^committed [0-9a-f]{12} in .*: pembayaran: production 1 changed; sandbox unchanged; staging unchanged; argocd unchanged\n/);
     expect(git('status', '--porcelain')).toBe('');
     expect(git('rev-list', '--count', 'HEAD').trim()).toBe('2');
     expect(fs.existsSync(path.join(repo, '.git', 'pembayaran-publish.journal'))).toBe(false);

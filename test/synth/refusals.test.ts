@@ -318,7 +318,7 @@ describe('messages name the file and the key path', () => {
   test('latest in staging, refused by the gate, points back to laravel.image.tag', () => {
     const lines = refused(['--config', configFile(withChanges('staging', (d) => (d.laravel.image.tag = 'latest')))]);
     expect(lines).toEqual([
-      expect.stringMatching(/^case-\d+\.yaml: laravel\.image\.tag: .*image "ghcr\.io\/example\/pembayaran:latest" uses the latest tag; pin a version tag or digest \(quality gate policy\/image-pinned on Deployment\/pembayaran-scheduler, Deployment\/pembayaran-web, Deployment\/pembayaran-worker-default and 1 more\)$/),
+      expect.stringMatching(/^case-\d+\.yaml: laravel\.image\.tag: .*image "ghcr\.io\/example\/pembayaran:latest" uses the latest tag; pin a version tag or digest \(quality gate policy\/image-pinned on Deployment\/pembayaran-reverb, Deployment\/pembayaran-scheduler, Deployment\/pembayaran-web and 2 more\)$/),
       expect.stringMatching(/^synth refused: \d+ finding\(s\) from the quality gate; dist\/ left unchanged/),
     ]);
   });

@@ -47,7 +47,9 @@ describe('configs written before web.edge', () => {
     const ingress = find(objects, 'Ingress', 'pembayaran-web');
     expect(ingress.spec).toEqual(old.spec);
     expect(ingress.metadata.annotations).toEqual(old.metadata.annotations);
-    expect(objects.filter((o) => o.kind === 'Ingress')).toHaveLength(1);
+    // Beside it only the websocket route production's Reverb adds, on the same host and certificate.
+    expect(objects.filter((o) => o.kind === 'Ingress').map((o) => o.metadata.name).sort()).toEqual(['pembayaran-reverb', 'pembayaran-web']);
+    expect(find(objects, 'Ingress', 'pembayaran-reverb').spec.tls).toEqual(old.spec.tls);
     expect(objects.filter((o) => o.apiVersion.startsWith('gateway.'))).toEqual([]);
     const oldPolicy = yaml.load(before('networkpolicy-pembayaran-allow-web-from-ingress-controller.yaml')) as any;
     expect(find(objects, 'NetworkPolicy', 'pembayaran-allow-web-from-ingress-controller').spec).toEqual(oldPolicy.spec);
@@ -130,14 +132,17 @@ describe('web.edge defaults', () => {
     expect(config.web.edge.hosts).toBeUndefined();
     expect(config.web.edge.gateway.parentRefs.every((p) => p.listenerProtocol)).toBe(true);
     const routes = objectsOf(config).filter((o) => o.kind === 'HTTPRoute');
-    expect(routes.map((r) => r.metadata.name).sort()).toEqual(['pembayaran-web', 'pembayaran-web-redirect']);
-    expect(routes[0].spec.hostnames).toEqual(['pembayaran.example.com']);
+    // production's Reverb keeps its websocket route on the one host.
+    expect(routes.map((r) => r.metadata.name).sort()).toEqual(['pembayaran-reverb', 'pembayaran-web', 'pembayaran-web-redirect']);
+    for (const route of routes) expect(route.spec.hostnames).toEqual(['pembayaran.example.com']);
   });
 });
 
 describe('web.edge cross-field rules', () => {
   const cases: Array<[string, string, (edge: any, doc: any) => void, string[]]> = [
     ['the hosts leave out laravel.host', 'production', (e) => (e.hosts = [{ hostname: 'api.pembayaran.example.com' }]), [
+      // Reverb's websocket host must be one of the edge's hosts as well.
+      'reverb.edge.hostnames[0]: "pembayaran.example.com" is not among the edge\'s hosts (api.pembayaran.example.com), whose listeners and certificates serve the websocket route: add it to web.edge.hosts or use one of them',
       'web.edge.hosts: does not list laravel.host (pembayaran.example.com); APP_URL and the readiness probe use it: add it',
     ]],
     ['a host is an IP address', 'production', (e) => (e.hosts[2].hostname = '203.0.113.7'), ['web.edge.hosts[2].hostname: "203.0.113.7" is an IP address; routes and certificates need a DNS name']],

@@ -36,10 +36,17 @@ describe('production: database CA from a ConfigMap, Redis CA from the secret man
     expect(data.DB_SSLMODE).toBeUndefined();
   });
 
-  test('every container that reads the Laravel settings mounts both CA bundles read-only (web, workers, scheduler, migration, init containers)', () => {
+  test('every container that reads the Laravel settings mounts both CA bundles read-only (web, workers, scheduler, migration, Reverb, init containers)', () => {
     const laravel = containersOf(objects).filter(({ c }) => readsLaravelSettings(c));
     expect(new Set(laravel.map((l) => l.workload))).toEqual(
-      new Set(['Deployment/pembayaran-web', 'Deployment/pembayaran-worker-default', 'Deployment/pembayaran-worker-payments', 'Deployment/pembayaran-scheduler', 'Job/pembayaran-migrate']),
+      new Set([
+        'Deployment/pembayaran-web',
+        'Deployment/pembayaran-worker-default',
+        'Deployment/pembayaran-worker-payments',
+        'Deployment/pembayaran-scheduler',
+        'Deployment/pembayaran-reverb',
+        'Job/pembayaran-migrate',
+      ]),
     );
     for (const { workload, spec, c } of laravel) {
       for (const dir of Object.values(CA_MOUNT_DIRS)) expect({ workload, container: c.name, mounted: mounts(c).includes(dir) }).toEqual({ workload, container: c.name, mounted: true });

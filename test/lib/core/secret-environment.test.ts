@@ -3,6 +3,7 @@ import { AppContext } from '../../../lib/core/app-context';
 import { RemoteSecretRef, SecretEnvironment, SecretFetch, secretNamesOf } from '../../../lib/core/secret-environment';
 import { EnvironmentConfig } from '../../../lib/config/types.generated';
 import { LARAVEL_SECRET_VARIABLES } from '../../../lib/laravel/laravel-settings';
+import { REVERB_SECRET_VARIABLES } from '../../../lib/laravel/reverb';
 import { RELOADER_SECRET_ANNOTATION } from '../../../lib/core/workload-pod';
 import { container, find, gateFindings, K8sObject, objectsOf, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS } from '../../helpers';
 import { resolveExternalSecret, Store } from './eso';
@@ -23,7 +24,7 @@ const withConfig = (env: string, change: (c: EnvironmentConfig) => void): Enviro
 
 /** A store where the environment's key also holds other components' credentials. */
 function storeFor(config: EnvironmentConfig): Store {
-  const values = Object.fromEntries(LARAVEL_SECRET_VARIABLES.map((v) => [v, `value-of-${v}`]));
+  const values = Object.fromEntries([...LARAVEL_SECRET_VARIABLES, ...REVERB_SECRET_VARIABLES].map((v) => [v, `value-of-${v}`]));
   return {
     [config.secrets.remoteKey]: { ...values, SENTRY_DSN: 'fastapi-dsn', BACKUP_AWS_SECRET_ACCESS_KEY: 'not-for-laravel' },
   };
@@ -81,7 +82,8 @@ describe.each(SHIPPED_ENVIRONMENTS)('secrets of %s', (env) => {
     expect(config.secrets.fetch).toBe('extract');
     const laravel = find(objects, 'ExternalSecret', 'pembayaran-laravel');
     const { secret, providerCalls } = resolveExternalSecret(laravel, storeFor(config));
-    expect(Object.keys(secret).sort()).toEqual([...LARAVEL_SECRET_VARIABLES].sort());
+    // Both shipped environments run Reverb, whose app credentials Laravel signs broadcasts with.
+    expect(Object.keys(secret).sort()).toEqual([...LARAVEL_SECRET_VARIABLES, ...REVERB_SECRET_VARIABLES].sort());
     expect(secret.DB_PASSWORD).toBe('value-of-DB_PASSWORD');
     expect(providerCalls).toBe(1);
   });
@@ -127,7 +129,7 @@ describe('secret rotation options', () => {
     const laravel = find(objects, 'ExternalSecret', 'pembayaran-laravel');
     expect(laravel.spec.dataFrom).toBeUndefined();
     expect(laravel.spec.target.template).toBeUndefined();
-    expect(resolveExternalSecret(laravel, storeFor(shippedConfig('production'))).providerCalls).toBe(LARAVEL_SECRET_VARIABLES.length);
+    expect(resolveExternalSecret(laravel, storeFor(shippedConfig('production'))).providerCalls).toBe(LARAVEL_SECRET_VARIABLES.length + REVERB_SECRET_VARIABLES.length);
     expect(gateFindings('production', objects)).toEqual([]);
   });
 });

@@ -212,8 +212,8 @@ describe('every Gateway API object the edge emits', () => {
     expect(objects.filter((o) => o.kind === 'SecurityPolicy')).toEqual([]);
     const [, single] = variants[3];
     const routes = objectsOf(single).filter((o) => o.kind === 'HTTPRoute');
-    expect(routes.map((r) => r.metadata.name)).toEqual(['pembayaran-web', 'pembayaran-web-webhooks', 'pembayaran-web-operator']);
-    expect(routes[0].spec.parentRefs).toEqual([{ name: 'public', sectionName: 'https' }]);
+    expect(routes.map((r) => r.metadata.name)).toEqual(['pembayaran-web', 'pembayaran-web-webhooks', 'pembayaran-web-operator', 'pembayaran-reverb']);
+    for (const route of routes) expect(route.spec.parentRefs).toEqual([{ name: 'public', sectionName: 'https' }]);
     expect(objectsOf(single).find((o) => o.kind === 'BackendTrafficPolicy' && o.metadata.name === 'pembayaran-web')!.spec.rateLimit).toBeUndefined();
   });
 });

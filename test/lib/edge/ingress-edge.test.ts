@@ -12,9 +12,10 @@ describe('the ingress-nginx profile (production switched to web.edge.kind: ingre
   const hosts = config.web.edge.hosts!.map((h) => h.hostname);
 
   test('three Ingresses, every host with its own certificate Secret, the site alone asking cert-manager for them', () => {
-    expect(ingresses(objects).map((i) => i.metadata.name)).toEqual(['pembayaran-web', 'pembayaran-web-webhooks', 'pembayaran-web-operator']);
+    const web = ingresses(objects).filter((i) => i.metadata.name !== 'pembayaran-reverb');
+    expect(web.map((i) => i.metadata.name)).toEqual(['pembayaran-web', 'pembayaran-web-webhooks', 'pembayaran-web-operator']);
     const tls = hosts.map((host) => ({ hosts: [host], secretName: host === config.laravel.host ? 'pembayaran-tls' : `pembayaran-tls-${host.replace(/\./g, '-')}` }));
-    for (const ingress of ingresses(objects)) {
+    for (const ingress of web) {
       expect(ingress.spec.ingressClassName).toBe('nginx');
       expect(ingress.spec.tls).toEqual(tls);
       expect(ingress.spec.rules.map((r: any) => r.host)).toEqual(hosts);
@@ -23,6 +24,10 @@ describe('the ingress-nginx profile (production switched to web.edge.kind: ingre
     }
     // One Certificate per Secret: two Ingresses asking for the same Secret would make cert-manager fight over it.
     expect(ingresses(objects).filter((i) => i.metadata.annotations['cert-manager.io/cluster-issuer']).map((i) => i.metadata.name)).toEqual(['pembayaran-web']);
+    // production's Reverb: a fourth Ingress on its one host, reusing that host's certificate Secret.
+    const reverb = find(objects, 'Ingress', 'pembayaran-reverb');
+    expect(reverb.spec.tls).toEqual([{ hosts: ['pembayaran.example.com'], secretName: 'pembayaran-tls' }]);
+    expect(reverb.spec.rules.map((r: any) => r.host)).toEqual(['pembayaran.example.com']);
   });
 
   test('the site is rate limited per client; the webhooks are not, and wait longer; the operator paths are allow-listed', () => {

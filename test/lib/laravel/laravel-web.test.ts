@@ -12,9 +12,10 @@ import {
 import { DEFAULT_RESOURCES } from '../../../lib/core/defaults';
 import { requestTimeoutChain } from '../../../lib/laravel/request-timeouts';
 import { LARAVEL_CACHE_VARIABLES } from '../../../lib/laravel/laravel-settings';
-import { autoscalerOf, container, edgeBackends, edgeTimeouts, find, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS } from '../../helpers';
+import { autoscalerOf, container, edgeBackends, edgeTimeouts, find, podSpecOf, shippedConfig, shippedObjects, PHP_FPM_ENVIRONMENTS } from '../../helpers';
 
-describe.each(SHIPPED_ENVIRONMENTS)('web tier of %s', (env) => {
+// The sandbox's Octane web tier: test/lib/laravel/octane.test.ts.
+describe.each(PHP_FPM_ENVIRONMENTS)('web tier of %s', (env) => {
   const config = shippedConfig(env);
   const objects = shippedObjects(env);
   const deployment = find(objects, 'Deployment', 'pembayaran-web');
@@ -109,10 +110,13 @@ describe.each(SHIPPED_ENVIRONMENTS)('web tier of %s', (env) => {
     const service = find(objects, 'Service', 'pembayaran-web');
     expect(service.spec.type).toBe('ClusterIP');
     expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
-    // Every route of the edge ends at this Service, on its one port (by number or by name).
-    expect(edgeBackends(objects).length).toBeGreaterThan(0);
-    for (const backend of edgeBackends(objects)) expect([80, 'http']).toContain(backend.port);
-    expect(new Set(edgeBackends(objects).map((b) => b.name))).toEqual(new Set(['pembayaran-web']));
+    // Every route of the edge ends at this Service on its one port (by number or by name), but Reverb's
+    // websocket route, which ends at the Reverb Service.
+    const backends = edgeBackends(objects);
+    expect(backends.length).toBeGreaterThan(0);
+    for (const backend of backends) expect([80, 'http']).toContain(backend.port);
+    expect(new Set(backends.map((b) => b.name))).toEqual(new Set(['pembayaran-web', 'pembayaran-reverb']));
+    expect(find(objects, 'Service', 'pembayaran-reverb').spec.ports).toEqual([expect.objectContaining({ port: 80 })]);
   });
 
   test('HPA, PDB, topology spread and a rollout that never drops below the serving minimum', () => {
@@ -140,7 +144,7 @@ test('each layer of a web request times out a step after the one inside it', () 
   expect(requestTimeoutChain(60)).toEqual({ application: 60, phpFpm: 65, nginx: 70, edge: 75 });
 });
 
-describe.each(SHIPPED_ENVIRONMENTS)('request timeouts of %s', (env) => {
+describe.each(PHP_FPM_ENVIRONMENTS)('request timeouts of %s', (env) => {
   const objects = shippedObjects(env);
   const serverConfig = find(objects, 'ConfigMap', 'pembayaran-web-server').data;
   const chain = requestTimeoutChain(shippedConfig(env).web.requestTimeoutSeconds);

@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { LARAVEL_SECRET_VARIABLES } from '../../../lib/laravel/laravel-settings';
+import { REVERB_SECRET_VARIABLES } from '../../../lib/laravel/reverb';
 import { PembayaranStack } from '../../../lib/pembayaran-stack';
 import { container, find, K8sObject, podSpecOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS } from '../../helpers';
 import { resolveExternalSecret } from '../core/eso';
@@ -71,9 +72,11 @@ describe.each(SHIPPED_ENVIRONMENTS)('Laravel workloads of %s', (env) => {
     expect(external.spec.secretStoreRef).toEqual(config.secrets.store);
     expect(external.spec.target).toMatchObject({ name: 'pembayaran-laravel', creationPolicy: 'Owner' });
     // What ESO writes from a store whose key also holds other components' credentials: only the Laravel ones.
-    const values = Object.fromEntries([...LARAVEL_SECRET_VARIABLES, 'BACKUP_AWS_SECRET_ACCESS_KEY'].map((v) => [v, `value-of-${v}`]));
+    // Both shipped environments run Reverb: its app credentials are Laravel's too (it signs broadcasts with them).
+    const laravelVariables = [...LARAVEL_SECRET_VARIABLES, ...REVERB_SECRET_VARIABLES];
+    const values = Object.fromEntries([...laravelVariables, 'BACKUP_AWS_SECRET_ACCESS_KEY'].map((v) => [v, `value-of-${v}`]));
     const { secret } = resolveExternalSecret(external, { [config.secrets.remoteKey]: values });
-    expect(secret).toEqual(Object.fromEntries(LARAVEL_SECRET_VARIABLES.map((v) => [v, `value-of-${v}`])));
+    expect(secret).toEqual(Object.fromEntries(laravelVariables.map((v) => [v, `value-of-${v}`])));
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
   });
 });

@@ -12,7 +12,8 @@ import { OCTANE_PORT, OCTANE_SERVERS } from '../../../lib/laravel/octane-servers
 import { PHP_INI_FILE } from '../../../lib/laravel/php-settings';
 import { requestTimeoutChain } from '../../../lib/laravel/request-timeouts';
 import { PembayaranStack } from '../../../lib';
-import { container, find, gateFindings, K8sObject, objectsOf, podSpecOf, rejectionsOf, withChanges } from '../../helpers';
+import { EnvironmentConfig } from '../../../lib/config/types.generated';
+import { container, find, gateFindings, K8sObject, objectsOf, podSpecOf, rejectionsOf, shippedConfig, withChanges } from '../../helpers';
 
 const octaneConfig = (change: (d: any) => void = () => undefined) =>
   parseEnvironment(
@@ -33,8 +34,14 @@ const iniOf = (objects: K8sObject[]) =>
       .map((l: string) => l.split(' = ')),
   );
 
-describe('web.runtime octane (FrankenPHP by default), production', () => {
-  const config = octaneConfig();
+// Production switched to Octane, and the shipped sandbox, which runs it; with each one's php.ini memory_limit:
+// (container memory limit - 128 MiB OPcache) / 4 workers.
+const OCTANE_ENVIRONMENTS: Array<[string, EnvironmentConfig, string]> = [
+  ['production switched to octane', octaneConfig(), '160M'],
+  ['the shipped sandbox', shippedConfig('sandbox'), '224M'],
+];
+
+describe.each(OCTANE_ENVIRONMENTS)('web.runtime octane (FrankenPHP by default): %s', (_name, config, memoryLimit) => {
   const objects = objectsOf(config);
   const deployment = find(objects, 'Deployment', 'pembayaran-web');
   const spec = podSpecOf(deployment);
@@ -80,8 +87,7 @@ describe('web.runtime octane (FrankenPHP by default), production', () => {
 
   test('php.ini: memory_limit shares the container among the workers; FrankenPHP runs its own SAPI, so no CLI OPcache', () => {
     const ini = iniOf(objects);
-    // (768 MiB - 128 MiB OPcache) / 4 workers.
-    expect(ini.memory_limit).toBe('160M');
+    expect(ini.memory_limit).toBe(memoryLimit);
     expect(ini['opcache.enable_cli']).toBe('0');
     expect(ini.max_execution_time).toBe(String(chain.application));
     expect(find(objects, 'ConfigMap', 'pembayaran-web-server').data['nginx.conf']).toBeUndefined();
@@ -105,7 +111,7 @@ describe('web.runtime octane (FrankenPHP by default), production', () => {
   });
 
   test('the gate passes it: Pod Security restricted, probes, graceful stop, policy coverage', () => {
-    expect(gateFindings('production', objects)).toEqual([]);
+    expect(gateFindings(config.name, objects)).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { parseEnvironment } from '../../../lib/config/load';
 import { requestTimeoutChain } from '../../../lib/laravel/request-timeouts';
 import { MIN_PHP_MEMORY_LIMIT_MIB, PHP_INI_DIR, PHP_INI_FILE, phpMemoryLimitMib, renderPhpIni } from '../../../lib/laravel/php-settings';
-import { container, find, objectsOf, podSpecOf, rejectionsOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, withChanges } from '../../helpers';
+import { container, find, objectsOf, podSpecOf, rejectionsOf, shippedConfig, shippedObjects, PHP_FPM_ENVIRONMENTS, withChanges } from '../../helpers';
 
 /** The directives of a rendered ini file, name -> value. */
 function directives(ini: string): Record<string, string> {
@@ -15,7 +15,8 @@ function directives(ini: string): Record<string, string> {
 
 const problemsOf = (env: string, change: (d: any) => void) => rejectionsOf(`config/${env}.yaml`, withChanges(env, change)).map((p) => `${p.path}: ${p.message}`);
 
-describe.each(SHIPPED_ENVIRONMENTS)('php.ini of %s', (env) => {
+// The sandbox's Octane web tier: test/lib/laravel/octane.test.ts.
+describe.each(PHP_FPM_ENVIRONMENTS)('php.ini of %s', (env) => {
   const config = shippedConfig(env);
   const objects = shippedObjects(env);
   const ini = directives(find(objects, 'ConfigMap', 'pembayaran-web-server').data[PHP_INI_FILE]);

@@ -8,9 +8,16 @@ import { parseEnvironment } from '../../../lib/config/load';
 import { ARTISAN_CACHE_COMMANDS } from '../../../lib/laravel/laravel-runtime';
 import { SCHEDULE_WORK_SUPERVISOR, SUPERVISION_FILES } from '../../../lib/laravel/process-supervision';
 import { CRON_SCHEDULER_CACHES } from '../../../lib/laravel/scheduler';
-import { container, find, objectsOf, podSpecOf, ROOT, SHIPPED_ENVIRONMENTS, shippedObjects, withChanges } from '../../helpers';
+import { OCTANE_CONTAINER } from '../../../lib/laravel/laravel-web';
+import { container, find, K8sObject, objectsOf, podSpecOf, ROOT, SHIPPED_ENVIRONMENTS, shippedObjects, withChanges } from '../../helpers';
 
 const objectsWith = (env: string, change: (doc: any) => void) => objectsOf(parseEnvironment(path.join(ROOT, 'config', `${env}.yaml`), withChanges(env, change)));
+
+/** The web pod's container that runs the application: php-fpm, or Octane's server. */
+const webLaravelContainer = (objects: K8sObject[]) => {
+  const spec = podSpecOf(find(objects, 'Deployment', 'pembayaran-web'));
+  return spec.containers.find((c: any) => c.name === 'php-fpm') ?? container(spec, OCTANE_CONTAINER);
+};
 
 describe.each(SHIPPED_ENVIRONMENTS)('the scheduler of %s', (env) => {
   const objects = shippedObjects(env);
@@ -30,7 +37,7 @@ describe.each(SHIPPED_ENVIRONMENTS)('the scheduler of %s', (env) => {
     expect(work.livenessProbe.exec.command[2]).toContain(`[ -e ${SUPERVISION_FILES.scheduleDraining} ] ||`);
     expect(work.livenessProbe.periodSeconds).toBeGreaterThanOrEqual(30);
     expect(work.readinessProbe).toBeUndefined();
-    const web = container(podSpecOf(find(objects, 'Deployment', 'pembayaran-web')), 'php-fpm');
+    const web = webLaravelContainer(objects);
     expect(work.envFrom).toEqual(web.envFrom);
     // Booted once per rollout: the full set of caches.
     for (const cache of ARTISAN_CACHE_COMMANDS) expect(container(spec, 'prepare').command[2]).toContain(`php artisan ${cache}`);
@@ -54,9 +61,10 @@ describe.each(SHIPPED_ENVIRONMENTS)('the scheduler of %s', (env) => {
     const spec = podSpecOf(cron);
     const run = container(spec, 'schedule-run');
     expect(run.command).toEqual(['php', 'artisan', 'schedule:run', '--no-interaction']);
-    const web = container(podSpecOf(find(cronObjects, 'Deployment', 'pembayaran-web')), 'php-fpm');
+    const web = webLaravelContainer(cronObjects);
     expect(run.envFrom).toEqual(web.envFrom);
-    expect(run.volumeMounts).toEqual(web.volumeMounts.filter((m: any) => !m.subPath));
+    // The web container's mounts but its php.ini (subPath) and Octane's served public/ copy.
+    expect(run.volumeMounts).toEqual(web.volumeMounts.filter((m: any) => !m.subPath && m.name !== 'public'));
     expect(spec.restartPolicy).toBe('Never');
     const prepare = container(spec, 'prepare').command[2];
     expect(CRON_SCHEDULER_CACHES).toEqual(['config:cache', 'route:cache', 'event:cache']);

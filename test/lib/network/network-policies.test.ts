@@ -4,6 +4,7 @@ import { EnvironmentConfig, Peer } from '../../../lib/config/types.generated';
 import { PembayaranStack } from '../../../lib/pembayaran-stack';
 import { PRIVATE_CIDRS } from '../../../lib/network/network-policies';
 import { PORTS } from '../../../lib/core/defaults';
+import { OCTANE_PORT } from '../../../lib/laravel/octane-servers';
 import { ConnectivityModel, describeVerdict, Endpoint, PodEndpoint, Protocol, Workload } from '../../../tools/connectivity/analyzer';
 import { cidrContains, parseCidr, parseIp } from '../../../lib/network/ip';
 import { find, K8sObject, objectsOf, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, withChanges, withIngressEdge } from '../../helpers';
@@ -31,7 +32,8 @@ function modelOf(config: EnvironmentConfig, objects: readonly K8sObject[]): Conn
 function workloadsOf(model: ConnectivityModel, config: EnvironmentConfig) {
   const all = model.workloads().filter((w) => w.namespace === config.namespace);
   const component = (w: Workload) => w.labels[COMPONENT];
-  const laravelComponents = ['web', ...config.workers.map((p) => `worker-${p.name}`), 'scheduler', 'migration'];
+  // Reverb runs the application too, and has Laravel's egress.
+  const laravelComponents = ['web', ...config.workers.map((p) => `worker-${p.name}`), 'scheduler', 'migration', ...(config.reverb.enabled ? ['reverb'] : [])];
   const laravel = all.filter((w) => laravelComponents.includes(component(w)));
   const one = (c: string) => {
     const found = all.filter((w) => component(w) === c);
@@ -43,7 +45,13 @@ function workloadsOf(model: ConnectivityModel, config: EnvironmentConfig) {
   // Besides Laravel: FastAPI, the WA gateway, the backup CronJob and the queue-depth exporter.
   const others = ['fastapi', 'wa-gateway', ...(config.backup.enabled ? ['backup'] : []), ...(config.backup.enabled && config.backup.restoreCheck.enabled ? ['restore-check'] : []), ...(config.observability.metrics.enabled && config.observability.metrics.queueDepth ? ['queue-metrics'] : [])];
   expect(all.filter((w) => !laravel.includes(w)).map(component).sort()).toEqual(others.sort());
-  return { all, laravel, web: one('web'), fastapi: one('fastapi'), wa: one('wa-gateway') };
+  const reverb = config.reverb.enabled ? one('reverb') : undefined;
+  return { all, laravel, web: one('web'), fastapi: one('fastapi'), wa: one('wa-gateway'), reverb, webPort: webPortOf(config) };
+}
+
+/** The port the edge reaches the web pods on: nginx's 8080, or Octane's own server. */
+function webPortOf(config: EnvironmentConfig): number {
+  return config.web.runtime === 'octane' ? OCTANE_PORT : 8080;
 }
 
 /** Mismatches between the model and the expectation, each explained; empty when all agree. */
@@ -146,14 +154,16 @@ function ingressMismatches(config: EnvironmentConfig, objects: readonly K8sObjec
     spec: { podSelector: { matchLabels: { rogue: 'true' } }, policyTypes: ['Egress'], egress: [{}] },
   };
   const model = modelOf(config, [...objects, rogueEgress]);
-  const { all, laravel, web, fastapi, wa } = workloadsOf(model, config);
+  const { all, laravel, web, fastapi, wa, reverb, webPort } = workloadsOf(model, config);
   const edge = edgePods(config);
   const rogue: PodEndpoint = { name: 'rogue pod with open egress', namespace: config.namespace, labels: { rogue: 'true' } };
   const sources: Endpoint[] = [...all, ...strangers(config, web), rogue, ...edge, ...edgeImpostors(config), { name: 'external', ip: '203.0.113.10' }];
   const expected = (from: Endpoint, to: Workload, port: number) => {
     if (to === fastapi && port === 8001) return laravel.includes(from as Workload);
     if (to === wa && port === 3001) return from === fastapi || (config.waGateway.allowFromLaravel && laravel.includes(from as Workload));
-    if (to === web && port === 8080) return edge.includes(from as PodEndpoint);
+    if (to === web && port === webPort) return edge.includes(from as PodEndpoint);
+    // Websockets from the edge; Laravel publishes its broadcasts to Reverb's HTTP API on the same port.
+    if (to === reverb && port === 8080) return edge.includes(from as PodEndpoint) || laravel.includes(from as Workload);
     // Metrics ports (exporter sidecars, the queue-depth exporter): Prometheus's namespace only.
     if (METRICS_PORTS.includes(port)) return (from as PodEndpoint).namespace === config.networkPolicy.monitoringNamespace;
     return false;
@@ -165,7 +175,10 @@ function ingressMismatches(config: EnvironmentConfig, objects: readonly K8sObjec
   expect(fastapi.ports.map((p) => p.containerPort)).toEqual([8001]);
   expect(wa.ports.map((p) => p.containerPort)).toEqual([3001]);
   // 8082 is the kubelet's readiness port (node-local traffic); no policy admits it. php-fpm (9000) declares no port: it listens on loopback.
-  expect(web.ports.map((p) => p.containerPort).sort()).toEqual(config.observability.metrics.enabled ? [8080, 8082, 9113, 9253] : [8080, 8082]);
+  // Octane's pod is its one server: no nginx, no php-fpm, no exporter sidecars.
+  const webPorts = config.web.runtime === 'octane' ? [webPort] : config.observability.metrics.enabled ? [8080, 8082, 9113, 9253] : [8080, 8082];
+  expect(web.ports.map((p) => p.containerPort).sort()).toEqual(webPorts);
+  if (reverb) expect(reverb.ports.map((p) => p.containerPort)).toEqual([8080]);
   return mismatches(model, probes);
 }
 
@@ -217,7 +230,7 @@ describe.each(EDGE_CASES)('NetworkPolicies of $env with the $kind edge', ({ env,
   const config = kind === 'gateway' ? shippedConfig(env) : withIngressEdge(env);
   const objects = kind === 'gateway' ? shippedObjects(env) : objectsOf(config);
   const model = modelOf(config, objects);
-  const { all, laravel, fastapi, wa, web } = workloadsOf(model, config);
+  const { all, laravel, fastapi, wa, web, webPort } = workloadsOf(model, config);
 
   test('the config is the edge kind under test', () => {
     expect(config.web.edge.kind).toBe(kind);
@@ -229,14 +242,14 @@ describe.each(EDGE_CASES)('NetworkPolicies of $env with the $kind edge', ({ env,
     expect(ingressMismatches(config, objects)).toEqual([]);
     // Spelled out for the reader, beyond the matrix.
     for (const pod of edgePods(config)) {
-      expect(model.canReach(pod, web, 8080)).toBe(true);
+      expect(model.canReach(pod, web, webPort)).toBe(true);
       expect(model.canReach(pod, web, 9000)).toBe(false);
       expect(model.canReach(pod, web, 8082)).toBe(false);
       expect(model.canReach(pod, fastapi, 8001)).toBe(false);
       expect(model.canReach(pod, wa, 3001)).toBe(false);
     }
     for (const impostor of edgeImpostors(config)) {
-      expect({ impostor: impostor.name, allowed: model.canReach(impostor, web, 8080) }).toEqual({ impostor: impostor.name, allowed: false });
+      expect({ impostor: impostor.name, allowed: model.canReach(impostor, web, webPort) }).toEqual({ impostor: impostor.name, allowed: false });
     }
     for (const l of laravel) expect({ from: l.name, allowed: model.canReach(l, wa, 3001) }).toEqual({ from: l.name, allowed: config.waGateway.allowFromLaravel });
   });
@@ -272,8 +285,8 @@ describe.each(EDGE_CASES)('NetworkPolicies of $env with the $kind edge', ({ env,
     const otherSystemPod = { name: 'other kube-system pod', namespace: 'kube-system', labels: { 'k8s-app': 'metrics-server' } };
     const unlabelled = { name: 'unlabelled pod', namespace: config.namespace, labels: {} };
     const nodeLocal = config.networkPolicy.dns.ipBlocks.includes(`${NODE_LOCAL_DNS}/32`);
-    // production runs NodeLocal DNSCache; staging does not.
-    expect(nodeLocal).toBe(env === 'production');
+    // production and the sandbox run NodeLocal DNSCache; staging does not.
+    expect(nodeLocal).toBe(env !== 'staging');
     const probes = [...all, unlabelled].flatMap((from) => [
       { from, to: dns, port: 53, protocol: 'UDP' as const, expected: true },
       { from, to: dns, port: 53, protocol: 'TCP' as const, expected: true },

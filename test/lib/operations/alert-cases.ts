@@ -10,6 +10,7 @@
  * watches the wrong object, key or database fails here.
  */
 import { EnvironmentConfig } from '../../../lib/config/types.generated';
+import { OCTANE_CONTAINER } from '../../../lib/laravel/laravel-web';
 import { alertPrefix, SCHEDULER_FAILURES } from '../../../lib/operations/alert-rules';
 import { K8sObject, podSpecOf } from '../../helpers';
 
@@ -44,7 +45,8 @@ export interface AlertWorld {
   readonly edge?:
     | { readonly kind: 'ingress'; readonly names: readonly string[]; readonly namespaceLabel: string; readonly host: string; readonly service: string }
     | { readonly kind: 'gateway'; readonly routes: readonly string[] };
-  readonly web: { readonly deployment: string; readonly podMonitor?: string };
+  /** The web Deployment, its PodMonitor, and the container that runs the application (php-fpm, or Octane's). */
+  readonly web: { readonly deployment: string; readonly podMonitor?: string; readonly container: string };
   readonly workers: readonly string[];
   readonly fastapi?: string;
   readonly waGateway?: string;
@@ -94,7 +96,11 @@ export function worldOf(config: EnvironmentConfig, objects: readonly K8sObject[]
         : routes.length > 0
           ? { kind: 'gateway', routes: routes.map((r) => r.metadata.name) }
           : undefined,
-    web: { deployment: web.metadata.name, podMonitor: podMonitorOf('web') },
+    web: {
+      deployment: web.metadata.name,
+      podMonitor: podMonitorOf('web'),
+      container: podSpecOf(web).containers.some((c: any) => c.name === 'php-fpm') ? 'php-fpm' : OCTANE_CONTAINER,
+    },
     workers: objects.filter((o) => o.kind === 'Deployment' && o.metadata.labels['app.kubernetes.io/component'].startsWith('worker-')).map((o) => o.metadata.name),
     fastapi: nameOf('Deployment', 'fastapi'),
     waGateway: nameOf('Deployment', 'wa-gateway'),
@@ -333,8 +339,8 @@ export function alertCases(world: AlertWorld, queueDatabase: number): AlertCases
   add('ContainerCpuSaturated', [
     {
       name: 'php-fpm at 0.95 of its 1-core limit for 20m',
-      input: [cpuUsage(webPod, 'php-fpm', 0.95, 45), resource('kube_pod_container_resource_limits', webPod, 'php-fpm', 'cpu', 'core', 1, 45), resource('kube_pod_container_resource_limits', webPod, 'php-fpm', 'cpu', 'core', 1, 45, 1)],
-      evals: [{ at: '10m', firing: [] }, { at: '21m', firing: [{ namespace: ns, pod: webPod, container: 'php-fpm' }] }],
+      input: [cpuUsage(webPod, world.web.container, 0.95, 45), resource('kube_pod_container_resource_limits', webPod, world.web.container, 'cpu', 'core', 1, 45), resource('kube_pod_container_resource_limits', webPod, world.web.container, 'cpu', 'core', 1, 45, 1)],
+      evals: [{ at: '10m', firing: [] }, { at: '21m', firing: [{ namespace: ns, pod: webPod, container: world.web.container }] }],
     },
     {
       name: 'a worker at 95m of a 100m request with no CPU limit is not saturated',
@@ -348,7 +354,7 @@ export function alertCases(world: AlertWorld, queueDatabase: number): AlertCases
     },
     {
       name: 'half of the limit',
-      input: [cpuUsage(webPod, 'php-fpm', 0.5, 45), resource('kube_pod_container_resource_limits', webPod, 'php-fpm', 'cpu', 'core', 1, 45)],
+      input: [cpuUsage(webPod, world.web.container, 0.5, 45), resource('kube_pod_container_resource_limits', webPod, world.web.container, 'cpu', 'core', 1, 45)],
       evals: [{ at: '21m', firing: [] }],
     },
   ]);
@@ -367,15 +373,15 @@ export function alertCases(world: AlertWorld, queueDatabase: number): AlertCases
       name: 'php-fpm at 500Mi of 512Mi, limits reported by two kube-state-metrics replicas',
       finding: 'ContainerMemorySaturated goes blind when kube-state-metrics is scraped twice',
       input: [
-        workingSet(webPod, 'php-fpm', 500 * mib, 45),
-        resource('kube_pod_container_resource_limits', webPod, 'php-fpm', 'memory', 'byte', 512 * mib, 45, 0),
-        resource('kube_pod_container_resource_limits', webPod, 'php-fpm', 'memory', 'byte', 512 * mib, 45, 1),
+        workingSet(webPod, world.web.container, 500 * mib, 45),
+        resource('kube_pod_container_resource_limits', webPod, world.web.container, 'memory', 'byte', 512 * mib, 45, 0),
+        resource('kube_pod_container_resource_limits', webPod, world.web.container, 'memory', 'byte', 512 * mib, 45, 1),
       ],
-      evals: [{ at: '10m', firing: [] }, { at: '21m', firing: [{ namespace: ns, pod: webPod, container: 'php-fpm' }] }],
+      evals: [{ at: '10m', firing: [] }, { at: '21m', firing: [{ namespace: ns, pod: webPod, container: world.web.container }] }],
     },
     {
       name: 'half of the memory limit',
-      input: [workingSet(webPod, 'php-fpm', 256 * mib, 45), resource('kube_pod_container_resource_limits', webPod, 'php-fpm', 'memory', 'byte', 512 * mib, 45)],
+      input: [workingSet(webPod, world.web.container, 256 * mib, 45), resource('kube_pod_container_resource_limits', webPod, world.web.container, 'memory', 'byte', 512 * mib, 45)],
       evals: [{ at: '21m', firing: [] }],
     },
   ]);
@@ -394,8 +400,8 @@ export function alertCases(world: AlertWorld, queueDatabase: number): AlertCases
     { name: 'kube-state-metrics reports the web Deployment', input: [spec(world.web.deployment, 2, 40)], evals: [{ at: '16m', firing: [] }] },
   ]);
   add('CadvisorMetricsAbsent', [
-    { name: 'no cAdvisor series for 16m', input: [spec(world.web.deployment, 2, 40)], evals: [{ at: '16m', firing: [{ namespace: ns, container: 'php-fpm' }] }] },
-    { name: 'cAdvisor reports php-fpm', input: [cpuUsage(webPod, 'php-fpm', 0.2, 40)], evals: [{ at: '16m', firing: [] }] },
+    { name: 'no cAdvisor series for 16m', input: [spec(world.web.deployment, 2, 40)], evals: [{ at: '16m', firing: [{ namespace: ns, container: world.web.container }] }] },
+    { name: 'cAdvisor reports the application container', input: [cpuUsage(webPod, world.web.container, 0.2, 40)], evals: [{ at: '16m', firing: [] }] },
   ]);
 
   const downAlerts: Array<[string, readonly string[]]> = [
@@ -562,7 +568,7 @@ export function alertCases(world: AlertWorld, queueDatabase: number): AlertCases
       {
         name: 'restarts of another container of the namespace do not count',
         interval: '1m',
-        input: [s('kube_pod_container_status_restarts_total', ksm(world, { pod: podOf(world.web.deployment), container: 'php-fpm', uid: 'c1' }), '0 1 2 3 4 5 6 7 8 9')],
+        input: [s('kube_pod_container_status_restarts_total', ksm(world, { pod: podOf(world.web.deployment), container: world.web.container, uid: 'c1' }), '0 1 2 3 4 5 6 7 8 9')],
         evals: [{ at: '7m', firing: [] }],
       },
     ]);

@@ -9,7 +9,7 @@ import { DEFAULT_RESOURCES, PORTS } from '../../../lib/core/defaults';
 import { imageRef } from '../../../lib/core/image';
 import { PembayaranStack } from '../../../lib/pembayaran-stack';
 import { promQlProblems } from '../../../lib/operations/promql';
-import { container, find, K8sObject, objectsOf, podSpecOf, rejectionsOf, ROOT, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, gateFindings, withChanges, withIngressEdge } from '../../helpers';
+import { container, find, K8sObject, objectsOf, podSpecOf, rejectionsOf, ROOT, shippedConfig, shippedObjects, SHIPPED_ENVIRONMENTS, PHP_FPM_ENVIRONMENTS, gateFindings, withChanges, withIngressEdge } from '../../helpers';
 
 const stackOf = (app: any, env: string): PembayaranStack => app.node.findChild(env).node.findChild('Pembayaran') as PembayaranStack;
 const withConfig = (env: string, change: (c: EnvironmentConfig) => void): EnvironmentConfig => {
@@ -19,7 +19,7 @@ const withConfig = (env: string, change: (c: EnvironmentConfig) => void): Enviro
 };
 const rulesOf = (objects: K8sObject[]) => find(objects, 'PrometheusRule', 'pembayaran-alerts').spec.groups.flatMap((g: any) => g.rules);
 
-describe.each(SHIPPED_ENVIRONMENTS)('observability of %s', (env) => {
+describe.each(PHP_FPM_ENVIRONMENTS)('observability of %s (nginx + php-fpm)', (env) => {
   const config = shippedConfig(env);
   const objects = shippedObjects(env);
   const web = podSpecOf(find(objects, 'Deployment', 'pembayaran-web'));
@@ -82,18 +82,6 @@ describe.each(SHIPPED_ENVIRONMENTS)('observability of %s', (env) => {
     expect(toRedis.spec.egress[0].ports).toEqual([{ port: config.redis.port, protocol: 'TCP' }]);
   });
 
-  test('every alert has a severity, a summary and a runbook hint, and a structurally valid expression', () => {
-    const rules = rulesOf(objects);
-    expect(rules.length).toBeGreaterThanOrEqual(15);
-    for (const rule of rules) {
-      expect([rule.alert, ['critical', 'warning'].includes(rule.labels.severity)]).toEqual([rule.alert, true]);
-      expect(rule.annotations.summary).toBeTruthy();
-      expect(rule.annotations.description).toMatch(/\nRunbook: \S/);
-      expect([rule.alert, promQlProblems(rule.expr)]).toEqual([rule.alert, []]);
-      expect(rule.expr).toContain(config.namespace);
-    }
-  });
-
   test('the alerts cover errors, latency, saturation, restarts, queues, scheduler, migration, dependencies and backups', () => {
     const names = rulesOf(objects).map((r: any) => r.alert);
     expect(names).toEqual(expect.arrayContaining([
@@ -116,6 +104,31 @@ describe.each(SHIPPED_ENVIRONMENTS)('observability of %s', (env) => {
     expect(rule('PembayaranSchedulerFailing').expr).toContain('pod=~"pembayaran-scheduler-[a-z0-9]+-[a-z0-9]+", container="schedule-work"');
     expect(rule('PembayaranMigrationFailed').expr).toContain('job_name="pembayaran-migrate"');
     expect(rule('PembayaranQueueNotDraining').annotations.description).toContain('Proxy');
+  });
+
+});
+
+describe.each(SHIPPED_ENVIRONMENTS)('alerts of %s', (env) => {
+  const config = shippedConfig(env);
+  const objects = shippedObjects(env);
+
+  test('every alert has a severity, a summary and a runbook hint, and a structurally valid expression', () => {
+    const rules = rulesOf(objects);
+    expect(rules.length).toBeGreaterThanOrEqual(15);
+    for (const rule of rules) {
+      expect([rule.alert, ['critical', 'warning'].includes(rule.labels.severity)]).toEqual([rule.alert, true]);
+      expect(rule.annotations.summary).toBeTruthy();
+      expect(rule.annotations.description).toMatch(/\nRunbook: \S/);
+      expect([rule.alert, promQlProblems(rule.expr)]).toEqual([rule.alert, []]);
+      expect(rule.expr).toContain(config.namespace);
+    }
+  });
+
+  test('Reverb, which every shipped environment runs, is watched; the web alerts leave its websocket route out', () => {
+    const rule = (name: string) => rulesOf(objects).find((r: any) => r.alert === name);
+    expect(rule('PembayaranReverbDown').expr).toContain(`deployment="pembayaran-reverb"`);
+    expect(rule('PembayaranWebErrorRatioHigh').expr).not.toContain('pembayaran-reverb');
+    expect(rule('PembayaranWebLatencyHigh').expr).not.toContain('pembayaran-reverb');
   });
 
   test('the added objects pass the quality gate', () => {

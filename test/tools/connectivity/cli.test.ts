@@ -58,8 +58,8 @@ describe('connectivity CLI', () => {
 
     test('the row of the Gateway the HTTPRoutes attach to reaches nginx (and the solver where staging proves its own certificates), nothing else', () => {
       expect(code).toBe(0);
-      // Columns: fastapi, queue-metrics, wa-gateway, web http, web health (the kubelet's), fpm-metrics, nginx-metrics, the solver.
-      expect(row(stdout, `gateway proxy of ${gateway} (envoy-gateway-system)`)).toEqual(['·', '·', '·', '✓', '·', '·', '·', env === 'staging' ? '✓' : '·']);
+      // Columns: fastapi, queue-metrics, reverb (websockets), wa-gateway, web http, web health (the kubelet's), fpm-metrics, nginx-metrics, the solver.
+      expect(row(stdout, `gateway proxy of ${gateway} (envoy-gateway-system)`)).toEqual(['·', '·', '✓', '·', '✓', '·', '·', '·', env === 'staging' ? '✓' : '·']);
       // No Ingress: no ingress controller row, and no other source reaches the solver.
       expect(stdout).not.toContain('ingress controller (');
       const matrix = stdout.slice(stdout.indexOf('Ingress:'), stdout.indexOf('Egress:'));
@@ -77,7 +77,7 @@ describe('connectivity CLI', () => {
   test('--gateway-namespace moves the Gateway proxy rows', () => {
     const { code, stdout } = run(path.join(__dirname, '../../../dist/production'), '--gateway-namespace', 'edge');
     expect(code).toBe(0);
-    expect(row(stdout, 'gateway proxy of gateway-system/public (edge)')).toEqual(['·', '·', '·', '·', '·', '·', '·', '·']);
+    expect(row(stdout, 'gateway proxy of gateway-system/public (edge)')).toEqual(['·', '·', '·', '·', '·', '·', '·', '·', '·']);
   });
 
   test('--ingress-namespace moves the ingress controller probe', () => {
@@ -90,10 +90,10 @@ describe('connectivity CLI', () => {
     const shipped = path.join(__dirname, '../../../dist/production');
     const { code, stdout } = run(shipped);
     expect(code).toBe(0);
-    // Columns: fastapi, queue-metrics, wa-gateway, web fastcgi, web http, fpm-metrics, nginx-metrics, solver.
-    expect(row(stdout, 'prometheus (monitoring)')).toEqual(['·', '✓', '·', '·', '·', '✓', '✓', '·']);
+    // Columns: fastapi, queue-metrics, reverb, wa-gateway, web http, web health, fpm-metrics, nginx-metrics, solver.
+    expect(row(stdout, 'prometheus (monitoring)')).toEqual(['·', '✓', '·', '·', '·', '·', '✓', '✓', '·']);
     const moved = run(shipped, '--monitoring-namespace', 'observability').stdout;
-    expect(row(moved, 'prometheus (observability)')).toEqual(['·', '·', '·', '·', '·', '·', '·', '·']);
+    expect(row(moved, 'prometheus (observability)')).toEqual(['·', '·', '·', '·', '·', '·', '·', '·', '·']);
   });
 
   test('--egress adds targets and --namespace declares namespace labels', () => {

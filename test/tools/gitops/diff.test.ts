@@ -51,19 +51,19 @@ describe('diff against a checkout', () => {
   test('an empty checkout: every object is added', () => {
     const dir = tmpDir('gitops-empty-');
     const { plan, changes } = diffCheckout({ checkout: dir, configDir: CONFIG_DIR, validate: false });
-    expect(changes.map((c) => c.name)).toEqual(['production', 'staging', 'argocd']);
+    expect(changes.map((c) => c.name)).toEqual(['production', 'sandbox', 'staging', 'argocd']);
     for (const c of changes) {
       expect(c.added.length).toBe([...plan.files.keys()].filter((f) => f.startsWith(`${c.folder}/`)).length);
       expect(c.changed).toEqual([]);
       expect(c.removed).toEqual([]);
     }
-    expect(changes[2].added.map((a) => a.label)).toContain('Application/pembayaran-production');
+    expect(changes[changes.length - 1].added.map((a) => a.label)).toContain('Application/pembayaran-production');
   });
 
   test('no change: exit 0 and every environment unchanged', () => {
     const r = run([publishedCheckout(), '--config-dir', CONFIG_DIR]);
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toBe('production (production/): unchanged\nstaging (staging/): unchanged\nargocd (argocd/): unchanged\n');
+    expect(r.stdout).toBe('production (production/): unchanged\nsandbox (sandbox/): unchanged\nstaging (staging/): unchanged\nargocd (argocd/): unchanged\n');
   });
 
   test('changed, added and removed objects: counts per environment and a unified diff; exit 1', () => {
@@ -86,7 +86,7 @@ describe('diff against a checkout', () => {
     fs.rmSync(path.join(dir, 'argocd'), { recursive: true });
     const { plan } = diffCheckout({ checkout: dir, configDir: CONFIG_DIR, validate: false });
     const line = summaryLine(compareTrees(new Map(), plan));
-    expect(line).toMatch(/^production \d+ added; staging \d+ added; argocd 3 added$/);
+    expect(line).toMatch(/^production \d+ added; sandbox \d+ added; staging \d+ added; argocd 4 added$/);
   });
 
   test('a removed environment: its folder, known from the old Application, is reported as removed', () => {

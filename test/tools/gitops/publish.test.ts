@@ -26,7 +26,7 @@ describe('publish', () => {
     expect(files).toContain('production/deployment-pembayaran-web.yaml');
     expect(files).toContain('staging/namespace-pembayaran-staging.yaml');
     const message = git(repo, 'log', '-1', '--format=%B');
-    expect(message.split('\n')[0]).toMatch(/^pembayaran: production \d+ added; staging \d+ added; argocd 3 added$/);
+    expect(message.split('\n')[0]).toMatch(/^pembayaran: production \d+ added; sandbox \d+ added; staging \d+ added; argocd 4 added$/);
     expect(message).toContain('\n  added Deployment/pembayaran-web\n');
     expect(git(repo, 'log', '-1', '--format=%an <%ae>').trim()).toBe('Publish Test <publish-test@example.com>');
     // The working tree holds exactly the synth: nothing left behind next to the checkout either.
@@ -54,7 +54,7 @@ describe('publish', () => {
     expect(r.stdout).toContain('production (production/): 1 changed\n  ~ Deployment/pembayaran-fastapi\n');
     expect(commitCount(repo)).toBe(2);
     const message = git(repo, 'log', '-1', '--format=%B');
-    expect(message.split('\n')[0]).toBe('pembayaran: production 1 changed; staging unchanged; argocd unchanged');
+    expect(message.split('\n')[0]).toBe('pembayaran: production 1 changed; sandbox unchanged; staging unchanged; argocd unchanged');
     expect(message).toContain('production (production/):\n  changed Deployment/pembayaran-fastapi\n');
     expect(message).not.toContain('staging (staging/):');
     expect(git(repo, 'show', '--stat', '--format=', 'HEAD').trim()).toMatch(/^production\/deployment-pembayaran-fastapi\.yaml \| 2 \+-\n 1 file changed/);
@@ -67,7 +67,7 @@ describe('publish', () => {
     const configDir = configCopy();
     fs.rmSync(path.join(configDir, 'staging.yaml'));
     const result = publish({ checkout: repo, configDir, validate: false });
-    expect(result.subject).toMatch(/^pembayaran: production unchanged; staging \d+ removed; argocd 1 changed, 1 removed$/);
+    expect(result.subject).toMatch(/^pembayaran: production unchanged; sandbox unchanged; staging \d+ removed; argocd 1 changed, 1 removed$/);
     expect(trackedFiles(repo).filter((f) => f.startsWith('staging/'))).toEqual([]);
     expect(fs.existsSync(path.join(repo, 'staging'))).toBe(false);
     expect(trackedFiles(repo)).not.toContain('argocd/application-pembayaran-staging.yaml');

@@ -10,7 +10,7 @@ describe('the gate over the shipped environments', () => {
   test('every object of every shipped environment, and the Argo CD objects, pass', () => {
     const configs = loadEnvironments(findEnvironmentFiles(path.join(ROOT, 'config')));
     const manifests = renderManifests(buildApp(configs, { argocd: true }));
-    expect(new Set(manifests.map((m) => m.file.split('/')[0]))).toEqual(new Set(['argocd', 'production', 'staging']));
+    expect(new Set(manifests.map((m) => m.file.split('/')[0]))).toEqual(new Set(['argocd', 'production', 'sandbox', 'staging']));
     expect(validateManifests(manifests)).toEqual([]);
   });
 
