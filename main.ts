@@ -2,9 +2,10 @@
 // Wiring only: arguments → synthesize (load and validate config, build charts, render, gate, write).
 import * as path from 'path';
 import { isMainThread, workerData } from 'worker_threads';
-import { ConfigError, displayPath, formatProblem } from './lib/config/load';
+import { ConfigError, displayPath, findEnvironmentFiles, formatProblem } from './lib/config/load';
 import { projectRoot } from './tools/project-root';
-import { ENVIRONMENTS_PER_WORKER as ENVIRONMENTS_PER_THREAD, RENDER_WORKER } from './tools/synth/parallel';
+import { ENVIRONMENTS_PER_WORKER as ENVIRONMENTS_PER_THREAD, RENDER_WORKER, threadsFor } from './tools/synth/parallel';
+import { buildingSnapshot, prepareSnapshot } from './tools/synth/snapshot';
 import { GateError, runSynthWorker, synthesize } from './tools/synth/synthesize';
 import { OutputError } from './tools/synth/write';
 
@@ -50,9 +51,14 @@ function parseArgs(argv: string[]) {
   return { configFiles, configDir: configDir ?? path.join(PROJECT_ROOT, 'config'), outdir, validate, help, threads };
 }
 
-function main(): void {
+/**
+ * The synth as the command line asks for it. Started from the startup snapshot (`workers` false), it
+ * returns 'needs-workers' before doing anything when the run would render on several threads.
+ */
+function main(argv: string[], workers = true): 'done' | 'needs-workers' {
   try {
-    const args = parseArgs(process.argv.slice(2));
+    const args = parseArgs(argv);
+    if (!workers && !args.help && threadsFor(args.configFiles.length || countEnvironmentFiles(args.configDir), args.threads) > 1) return 'needs-workers';
     if (args.help) {
       console.log(USAGE);
     } else {
@@ -82,8 +88,20 @@ function main(): void {
     }
     process.exitCode ||= 1;
   }
+  return 'done';
+}
+
+/** How many environments `dir` holds; 0 when it cannot be read (the synth reports that itself). */
+function countEnvironmentFiles(dir: string): number {
+  try {
+    return findEnvironmentFiles(dir).length;
+  } catch {
+    return 0;
+  }
 }
 
 // A render worker of a parallel synth runs this same file: it renders, it does not parse arguments.
 if (!isMainThread && workerData?.role === RENDER_WORKER) runSynthWorker(workerData);
-else main();
+// scripts/run.js building the startup snapshot: warm up on the project's config (a dry run), start later.
+else if (buildingSnapshot()) prepareSnapshot(__filename, path.join(PROJECT_ROOT, 'config'), (argv) => main(argv, false));
+else main(process.argv.slice(2));

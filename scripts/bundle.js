@@ -68,6 +68,9 @@ function build(entry) {
   for (const output of result.outputFiles) writeAtomic(output.path, output.contents);
   // A new bundle invalidates its code cache; run.js writes a fresh one after the next run.
   fs.rmSync(paths.codeCache, { force: true });
+  // And its startup snapshot (scripts/synth.sh then asks for a new one); a failure to build one is retried.
+  fs.rmSync(paths.snapshot, { force: true });
+  fs.rmSync(paths.snapshotFailed, { force: true });
   writeAtomic(paths.record, `${JSON.stringify({ version: RECORD_VERSION, entry, verifiedAt, inputs, listings })}\n`);
   return paths;
 }

@@ -18,7 +18,12 @@
 const fs = require('fs');
 const path = require('path');
 
-const ROOT = path.resolve(__dirname, '..');
+/** The folder holding package.json: this file's parent, also when bundled into build/bundle/ (tools/synth/snapshot.ts). */
+function findRoot(dir) {
+  for (let d = dir; path.dirname(d) !== d; d = path.dirname(d)) if (fs.existsSync(path.join(d, 'package.json'))) return d;
+  return path.resolve(dir, '..');
+}
+const ROOT = findRoot(path.resolve(__dirname, '..'));
 const BUNDLE_DIR = path.join(ROOT, 'build', 'bundle');
 /** Bump when the record's shape or the build options change, so every bundle is rebuilt once. */
 const RECORD_VERSION = 3;
@@ -32,13 +37,21 @@ const RACY_MS = 3000;
  * renders many environments); the flags are restored before the cache is written.
  */
 const LOAD_FLAGS = '--no-opt';
+/**
+ * The flags the startup snapshot is built and started with (node refuses a blob built under others):
+ * LOAD_FLAGS, and regular expressions kept as bytecode (natively compiled ones cannot be serialized).
+ * scripts/synth.sh starts the blob with the same list.
+ */
+const SNAPSHOT_FLAGS = [LOAD_FLAGS, '--regexp-interpret-all'];
+/** Set by scripts/synth.sh (and the snapshot itself) when the blob is missing or stale: rebuilt after the run. */
+const REBUILD_SNAPSHOT_ENV = 'PEMBAYARAN_REBUILD_SNAPSHOT';
 const trace = process.env.SYNTH_TRACE ? (message) => process.stderr.write(`run: ${message}\n`) : () => {};
 
 /** `main.ts` -> build/bundle/main.js; `tools/validate/cli.ts` -> build/bundle/tools-validate-cli.js. */
 function bundlePaths(entry) {
   const name = path.normalize(entry).replace(/\.ts$/, '').split(path.sep).join('-');
   const base = path.join(BUNDLE_DIR, name);
-  return { bundle: `${base}.js`, record: `${base}.inputs.json`, codeCache: `${base}.code-cache` };
+  return { bundle: `${base}.js`, record: `${base}.inputs.json`, codeCache: `${base}.code-cache`, snapshot: `${base}.snapshot.blob`, snapshotFailed: `${base}.snapshot.failed` };
 }
 
 /** `file` (relative to the project root, as the record holds it) as a path the file system resolves. */
@@ -119,17 +132,13 @@ function ensureBundle(entry) {
     return paths;
   }
   trace(`${entry}: building the bundle (${check.reason ?? 'bundle missing'})`);
-  return require('./bundle').build(entry);
+  // Not a static require: the snapshot bundles this file, never the build script (nor esbuild).
+  return require(path.join(ROOT, 'scripts', 'bundle.js')).build(entry);
 }
 
-/**
- * Runs the bundle as the main module with `argv` as its arguments. V8 compiles it from the code cache
- * when one matches; otherwise a cache is written when the run ends, covering every function it compiled.
- */
-function execute(paths, argv) {
-  const v8 = require('v8');
+/** Compiles the bundle, from its code cache when one matches (same bundle, node and flags). */
+function compile(paths) {
   const vm = require('vm');
-  v8.setFlagsFromString(LOAD_FLAGS);
   const Module = require('module');
   // ASCII only (esbuild escapes the rest), so read as latin1: the same string, without UTF-8 decoding.
   // A shebang line is only valid at the very start of a file, not inside the module wrapper.
@@ -141,10 +150,36 @@ function execute(paths, argv) {
     cachedData = undefined;
   }
   const script = new vm.Script(Module.wrap(source), { filename: paths.bundle, cachedData });
-  if (cachedData && !script.cachedDataRejected) {
+  return { script, cached: cachedData !== undefined && !script.cachedDataRejected, rejected: cachedData !== undefined && script.cachedDataRejected };
+}
+
+/** Runs the compiled bundle as a module of its own; `isMain` makes it `require.main` (the CLIs check it). */
+function run(script, paths, isMain) {
+  const Module = require('module');
+  const main = new Module(paths.bundle, null);
+  main.filename = paths.bundle;
+  main.paths = Module._nodeModulePaths(path.dirname(paths.bundle));
+  main.loaded = true;
+  const requireFromBundle = Module.createRequire(paths.bundle);
+  if (isMain) requireFromBundle.main = main;
+  script.runInThisContext()(main.exports, requireFromBundle, main, paths.bundle, path.dirname(paths.bundle));
+}
+
+/** Where the bundle finds the runner: a worker thread it starts loads the bundle through `runInWorker`. */
+const RUNNER_KEY = Symbol.for('pembayaran.scripts/run.js');
+
+/**
+ * Runs the bundle as the main module with `argv` as its arguments. V8 compiles it from the code cache
+ * when one matches; otherwise a cache is written when the run ends, covering every function it compiled.
+ */
+function execute(paths, argv) {
+  const v8 = require('v8');
+  v8.setFlagsFromString(LOAD_FLAGS);
+  const { script, cached, rejected } = compile(paths);
+  if (cached) {
     trace('code cache used');
   } else {
-    trace(cachedData ? 'code cache rejected (other node version or flags): rewriting it' : 'no code cache yet: writing it after this run');
+    trace(rejected ? 'code cache rejected (other node version or flags): rewriting it' : 'no code cache yet: writing it after this run');
     process.once('exit', () => {
       try {
         v8.setFlagsFromString(LOAD_FLAGS);
@@ -154,16 +189,51 @@ function execute(paths, argv) {
       }
     });
   }
-  const main = new Module(paths.bundle, null);
-  main.filename = paths.bundle;
-  main.paths = Module._nodeModulePaths(path.dirname(paths.bundle));
-  main.loaded = true;
-  const requireFromBundle = Module.createRequire(paths.bundle);
-  // `require.main === module` in the entry point (the CLIs check it) holds for the bundle.
-  requireFromBundle.main = main;
+  globalThis[RUNNER_KEY] = { runner: __filename, bundle: paths.bundle };
   process.argv = [process.argv[0], paths.bundle, ...argv];
   if (process.env.DEBUG) process.setSourceMapsEnabled(true);
-  script.runInThisContext()(main.exports, requireFromBundle, main, paths.bundle, path.dirname(paths.bundle));
+  run(script, paths, true);
+}
+
+/**
+ * A worker thread's start (tools/synth/parallel.ts): the bundle compiled from the code cache the main
+ * thread used, so the worker neither parses nor compiles it again. The main thread keeps V8's flags as
+ * the cache was written under until its workers have started. Never writes the cache.
+ */
+function runInWorker(bundle) {
+  const paths = { bundle, codeCache: bundle.replace(/\.js$/, '.code-cache') };
+  const { script, cached } = compile(paths);
+  // What the worker tells the main thread's trace (SYNTH_TRACE=1).
+  globalThis[RUNNER_KEY] = { runner: __filename, bundle, codeCacheUsed: cached };
+  run(script, paths, false);
+}
+
+/**
+ * Builds the startup snapshot of the synth program from its bundle (see tools/synth/snapshot.ts): node
+ * loads the bundle, which warms itself up on the project's config and leaves its heap to the blob.
+ * Returns whether a blob was written; a failure is recorded beside it, so runs do not retry until the
+ * bundle is rebuilt.
+ */
+function buildSnapshot(paths) {
+  const { spawnSync } = require('child_process');
+  const temporary = `${paths.snapshot}.${process.pid}.tmp`;
+  const result = spawnSync(process.execPath, [...SNAPSHOT_FLAGS, '--snapshot-blob', temporary, '--build-snapshot', paths.bundle], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    // Its warm-up is a dry run of the project's config; the variables that change what a run does are not its business.
+    env: { ...process.env, SYNTH_TRACE: '', CDK8S_OUTDIR: '', [REBUILD_SNAPSHOT_ENV]: '' },
+  });
+  if (result.status === 0 && fs.existsSync(temporary)) {
+    fs.renameSync(temporary, paths.snapshot);
+    fs.rmSync(paths.snapshotFailed, { force: true });
+    trace(`startup snapshot written: ${path.relative(ROOT, paths.snapshot)}`);
+    return true;
+  }
+  fs.rmSync(temporary, { force: true });
+  const why = (result.error?.message ?? result.stderr.split('\n').filter((l) => l && !/Warning|may still work|issue tracker|--trace-warnings/.test(l)).slice(0, 3).join(' ')) || `exit ${result.status}`;
+  writeAtomic(paths.snapshotFailed, `${process.version}: ${why}\n`);
+  trace(`startup snapshot not built: ${why}`);
+  return false;
 }
 
 /**
@@ -184,7 +254,8 @@ function prepare(entries) {
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
-    console.log(`prepared ${path.relative(ROOT, paths.bundle)}${fs.existsSync(paths.codeCache) ? ' and its code cache' : ''}`);
+    const snapshot = entry === 'main.ts' && buildSnapshot(paths);
+    console.log(`prepared ${path.relative(ROOT, paths.bundle)}${fs.existsSync(paths.codeCache) ? ' and its code cache' : ''}${snapshot ? ' and its startup snapshot' : ''}`);
   }
 }
 
@@ -194,7 +265,7 @@ function usage() {
 }
 
 // Before the main block: scripts/bundle.js requires these while it runs.
-module.exports = { ROOT, BUNDLE_DIR, RECORD_VERSION, RACY_MS, bundlePaths, listing, sha1, writeAtomic, checkRecord };
+module.exports = { ROOT, BUNDLE_DIR, RECORD_VERSION, RACY_MS, SNAPSHOT_FLAGS, REBUILD_SNAPSHOT_ENV, RUNNER_KEY, bundlePaths, listing, sha1, writeAtomic, checkRecord, buildSnapshot, runInWorker };
 
 if (require.main === module) {
   const [first, ...rest] = process.argv.slice(2);
@@ -209,5 +280,10 @@ if (require.main === module) {
     console.error(err.message);
     process.exit(1);
   }
-  if (paths) execute(paths, rest);
+  if (paths) {
+    // scripts/synth.sh found the startup snapshot missing or stale: built once this run is over (the
+    // bundle is up to date by then), after the code cache is written.
+    execute(paths, rest);
+    if (first === 'main.ts' && process.env[REBUILD_SNAPSHOT_ENV] === '1' && !fs.existsSync(paths.snapshotFailed)) process.once('exit', () => buildSnapshot(paths));
+  }
 }

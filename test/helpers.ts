@@ -168,9 +168,13 @@ export function runCommand(entry: string, args: readonly string[], options: Spaw
   return runNode(RUNNER, [entry, ...args], options);
 }
 
-/** `npm run synth -- <args>`, without npm. */
+/** The launcher `npm run synth` and cdk8s.yaml run: the startup snapshot, or scripts/run.js without one. */
+export const SYNTH_LAUNCHER = path.join(ROOT, 'scripts/synth.sh');
+
+/** `npm run synth -- <args>`, without npm: the same launcher, so every synth test goes through the startup snapshot. */
 export function runSynth(args: readonly string[], options: SpawnSyncOptions = {}): CliResult {
-  return runCommand('main.ts', args, options);
+  const result = spawnSync('sh', [SYNTH_LAUNCHER, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, ...options, env: { ...process.env, CDK8S_OUTDIR: '', ...options.env } });
+  return { status: result.status, signal: result.signal, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
 }
 
 /** Every file under a folder with its content (symbolic links and other entries by kind), to prove a tree unchanged. */

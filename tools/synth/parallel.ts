@@ -18,17 +18,46 @@ export const RENDER_WORKER = 'pembayaran-render-worker';
 
 export interface WorkerTask {
   readonly role: typeof RENDER_WORKER;
-  readonly configs: readonly EnvironmentConfig[];
   readonly validate: boolean;
-  /** [next environment index, environments finished]: shared by every thread. */
+  /** [next environment index, environments finished, workers started, configs posted]: shared by every thread. */
   readonly counters: SharedArrayBuffer;
+  /** The configs arrive on it (the workers start while the main thread still reads them), the results leave on it. */
   readonly results: MessagePort;
 }
 
-type Outcome<R> = ({ readonly result: R } | { readonly error: string }) & { readonly index: number; readonly thread: number };
+type Outcome<R> = ({ readonly result: R } | { readonly error: string }) & {
+  readonly index: number;
+  readonly thread: number;
+  /** From a worker: whether it compiled the bundle from the code cache (scripts/run.js `runInWorker`). */
+  readonly codeCacheUsed?: boolean;
+};
 
 const NEXT = 0;
 const FINISHED = 1;
+const STARTED = 2;
+/** 0 until the configs are posted, 1 then, -1 when the pool closes without rendering. */
+const CONFIGS = 3;
+
+/** Set by scripts/run.js on the process it runs the bundle in: the runner's path and the bundle's. */
+interface Runner {
+  readonly runner: string;
+  readonly bundle: string;
+  /** In a worker started through the runner. */
+  readonly codeCacheUsed?: boolean;
+}
+
+const runnerOf = () => (globalThis as Record<symbol, Runner | undefined>)[Symbol.for('pembayaran.scripts/run.js')];
+
+/**
+ * A worker that runs `script`. Under scripts/run.js it loads the bundle from the main thread's code cache
+ * (`runInWorker`): starting cold, a worker spent the time of several environments compiling the program.
+ */
+function startWorker(script: string, task: WorkerTask, transfer: MessagePort): Worker {
+  const runner = runnerOf();
+  const options = { workerData: task, transferList: [transfer], stdout: false, stderr: false };
+  if (runner?.bundle !== script) return new Worker(script, options);
+  return new Worker(`require(${JSON.stringify(runner.runner)}).runInWorker(${JSON.stringify(runner.bundle)});`, { ...options, eval: true });
+}
 
 /** Threads to use for `count` environments: as many as pay for their start, at most one per core. */
 export function threadsFor(count: number, requested?: number): number {
@@ -50,64 +79,112 @@ function drain<R>(counters: Int32Array, count: number, render: (index: number) =
   }
 }
 
+/** Worker threads started before the configs are read, so their start overlaps it; `render` uses them. */
+export interface RenderPool {
+  /**
+   * `render(i)` for every config index, on the pool's threads and this one, the results in index order.
+   * A failure in any thread is thrown here, as the sequential run would. Closes the pool.
+   */
+  render<R>(configs: readonly EnvironmentConfig[], render: (index: number) => R, onWorkersStarted?: () => void): R[];
+  /** Stops the workers (after `render`, or instead of it when reading the configs failed). */
+  close(): void;
+}
+
 /**
- * `render(i)` for every config index, on `threads` threads (this one included), the results in index
- * order. `workerScript` is a JavaScript entry point that calls `runRenderWorker` when it finds a
- * `WorkerTask` in its workerData. A failure in any thread is thrown here, as the sequential run would.
+ * Starts `threads - 1` workers of `workerScript`, a JavaScript entry point that calls `runRenderWorker`
+ * when it finds a `WorkerTask` in its workerData. `onWorkersStarted` of `render` is called on this thread
+ * once every worker has started (V8 flags changed before would void their code cache).
  */
-export function renderInParallel<R>(
-  configs: readonly EnvironmentConfig[],
-  options: { readonly threads: number; readonly workerScript: string; readonly validate: boolean },
-  render: (index: number) => R,
-): R[] {
-  const counters = new Int32Array(new SharedArrayBuffer(8));
+export function startRenderPool(options: { readonly threads: number; readonly workerScript: string; readonly validate: boolean }): RenderPool {
+  const counters = new Int32Array(new SharedArrayBuffer(16));
   const ports: MessagePort[] = [];
   const workers: Worker[] = [];
   for (let i = 1; i < options.threads; i++) {
     const { port1, port2 } = new MessageChannel();
-    const task: WorkerTask = { role: RENDER_WORKER, configs, validate: options.validate, counters: counters.buffer as SharedArrayBuffer, results: port2 };
-    workers.push(new Worker(options.workerScript, { workerData: task, transferList: [port2], stdout: false, stderr: false }));
+    const task: WorkerTask = { role: RENDER_WORKER, validate: options.validate, counters: counters.buffer as SharedArrayBuffer, results: port2 };
+    workers.push(startWorker(options.workerScript, task, port2));
     ports.push(port1);
   }
-  const outcomes: Outcome<R>[] = new Array(configs.length);
-  let received = 0;
-  const keep = (outcome: Outcome<R>) => {
-    outcomes[outcome.index] = outcome;
-    received++;
-  };
-  const collect = () => {
-    for (const port of ports) {
-      for (let message = receiveMessageOnPort(port); message; message = receiveMessageOnPort(port)) keep(message.message as Outcome<R>);
-    }
-  };
-  try {
-    drain(counters, configs.length, render, keep);
-    collect();
-    while (received < configs.length) {
-      const finished = Atomics.load(counters, FINISHED);
-      // A result is posted before the count moves: one counted but not received yet is already on its port.
-      if (finished <= received) Atomics.wait(counters, FINISHED, finished, 1000);
-      collect();
-    }
-  } finally {
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    // A worker still waiting for configs is told there are none (terminate does not end an Atomics.wait).
+    if (Atomics.compareExchange(counters, CONFIGS, 0, -1) === 0) Atomics.notify(counters, CONFIGS);
     for (const worker of workers) void worker.terminate();
     for (const port of ports) port.close();
-  }
-  if (process.env.SYNTH_TRACE) {
-    const perThread = new Map<number, number>();
-    for (const { thread } of outcomes) perThread.set(thread, (perThread.get(thread) ?? 0) + 1);
-    process.stderr.write(`synth: ${configs.length} environments on ${options.threads} threads: ${[...perThread.values()].join(' + ')}\n`);
-  }
-  return outcomes.map((outcome) => {
-    if ('error' in outcome) throw new Error(`rendering environment ${configs[outcome.index].name} failed: ${outcome.error}`);
-    return outcome.result;
-  });
+  };
+  const render = <R>(configs: readonly EnvironmentConfig[], renderOne: (index: number) => R, onWorkersStarted?: () => void): R[] => {
+    for (const port of ports) port.postMessage(configs);
+    Atomics.store(counters, CONFIGS, 1);
+    Atomics.notify(counters, CONFIGS);
+    const outcomes: Outcome<R>[] = new Array(configs.length);
+    let received = 0;
+    const keep = (outcome: Outcome<R>) => {
+      outcomes[outcome.index] = outcome;
+      received++;
+    };
+    const collect = () => {
+      for (const port of ports) {
+        for (let message = receiveMessageOnPort(port); message; message = receiveMessageOnPort(port)) keep(message.message as Outcome<R>);
+      }
+    };
+    let started = false;
+    const checkStarted = () => {
+      if (started || Atomics.load(counters, STARTED) < workers.length) return;
+      started = true;
+      onWorkersStarted?.();
+    };
+    try {
+      drain(
+        counters,
+        configs.length,
+        (index) => {
+          checkStarted();
+          return renderOne(index);
+        },
+        keep,
+      );
+      collect();
+      while (received < configs.length) {
+        checkStarted();
+        const finished = Atomics.load(counters, FINISHED);
+        // A result is posted before the count moves: one counted but not received yet is already on its port.
+        if (finished <= received) Atomics.wait(counters, FINISHED, finished, 1000);
+        collect();
+      }
+    } finally {
+      close();
+    }
+    if (process.env.SYNTH_TRACE) {
+      const perThread = new Map<number, number>();
+      const cached = new Set<number>();
+      for (const { thread, codeCacheUsed } of outcomes) {
+        perThread.set(thread, (perThread.get(thread) ?? 0) + 1);
+        if (codeCacheUsed) cached.add(thread);
+      }
+      const workersSeen = [...perThread.keys()].filter((t) => t !== threadId).length;
+      process.stderr.write(`synth: ${configs.length} environments on ${options.threads} threads: ${[...perThread.values()].join(' + ')}; ${cached.size} of ${workersSeen} workers started from the code cache\n`);
+    }
+    return outcomes.map((outcome) => {
+      if ('error' in outcome) throw new Error(`rendering environment ${configs[outcome.index].name} failed: ${outcome.error}`);
+      return outcome.result;
+    });
+  };
+  return { render, close };
 }
 
 /** The worker side: renders environments from the shared counter and posts each result to the main thread. */
 export function runRenderWorker<R>(task: WorkerTask, render: (config: EnvironmentConfig, validate: boolean) => R): void {
   const counters = new Int32Array(task.counters);
-  // Resolved by the main thread; the copies posted here lost that mark.
-  drain(counters, task.configs.length, (index) => render(trustResolvedEnvironment(task.configs[index]), task.validate), (outcome) => task.results.postMessage(outcome));
+  Atomics.add(counters, STARTED, 1);
+  Atomics.wait(counters, CONFIGS, 0);
+  const posted = Atomics.load(counters, CONFIGS) === 1 ? receiveMessageOnPort(task.results) : undefined;
+  if (posted) {
+    const configs = posted.message as EnvironmentConfig[];
+    // Resolved by the main thread; the copies posted here lost that mark.
+    const codeCacheUsed = runnerOf()?.codeCacheUsed === true;
+    drain(counters, configs.length, (index) => render(trustResolvedEnvironment(configs[index]), task.validate), (outcome) => task.results.postMessage({ ...outcome, codeCacheUsed }));
+  }
   task.results.close();
 }

@@ -6,7 +6,7 @@ import { ConfigProblem, findEnvironmentFiles, formatProblem, LoadedEnvironment, 
 import { Finding, formatTable, sortFindings, validateManifests } from '../validate';
 import { TracedFinding, traceFindings } from './config-findings';
 import { RenderedFiles, renderArgoCd, renderEnvironment, summaryOf } from './render';
-import { renderInParallel, runRenderWorker, threadsFor, WorkerTask } from './parallel';
+import { RenderPool, runRenderWorker, startRenderPool, threadsFor, WorkerTask } from './parallel';
 import { timed } from './trace';
 import { checkOutputFolder, Recovery, recoverOutput, writeOutput } from './write';
 import { YamlWriter } from './yaml';
@@ -76,17 +76,25 @@ export function synthesize(options: SynthOptions): SynthResult {
   const recovered = options.dryRun ? undefined : (checkOutputFolder(options.outdir), recoverOutput(options.outdir));
   if (recovered) options.onRecovery?.(recovered);
   const files = partial ? options.configFiles! : findEnvironmentFiles(options.configDir ?? 'config');
-  const warnings: ConfigProblem[] = [];
-  const loaded = timed('config', () => loadEnvironmentFiles(files.map((f) => path.resolve(f)), warnings));
-  const configs = loaded.map((l) => l.config);
   const validate = options.validate ?? true;
+  const threads = options.workerScript ? threadsFor(files.length, options.threads) : 1;
+  // Started before the configs are read (one environment per file), so the workers' start overlaps it.
+  const pool: RenderPool | undefined = threads > 1 ? startRenderPool({ threads, workerScript: options.workerScript!, validate }) : undefined;
+  const warnings: ConfigProblem[] = [];
+  let loaded: LoadedEnvironment[];
+  try {
+    loaded = timed('config', () => loadEnvironmentFiles(files.map((f) => path.resolve(f)), warnings));
+  } catch (err) {
+    pool?.close();
+    throw err;
+  }
+  const configs = loaded.map((l) => l.config);
   const writer = new YamlWriter();
-  const threads = options.workerScript ? threadsFor(configs.length, options.threads) : 1;
   let results: EnvironmentResult[];
-  if (threads > 1) {
-    // Long enough a run for optimized code to pay for its compilation (the flag is the process's, workers' too).
-    v8.setFlagsFromString('--opt');
-    results = renderInParallel(configs, { threads, workerScript: options.workerScript!, validate }, (i) => synthesizeEnvironment(configs[i], validate, writer));
+  if (pool) {
+    // Long enough a run for optimized code to pay for its compilation (the flag is the process's, workers'
+    // too), once the workers have compiled the bundle from the code cache written without it.
+    results = pool.render(configs, (i) => synthesizeEnvironment(configs[i], validate, writer), () => v8.setFlagsFromString('--opt'));
   } else {
     // scripts/run.js starts without TurboFan, right for a short run; past a few environments the run is
     // long enough for optimized code to pay for its compilation (no-op when TurboFan is already on).

@@ -369,8 +369,9 @@ function cleanLegacyLeftovers(root: string, steps: Steps, inside: boolean): void
   const name = path.basename(root);
   const dead = (pid: string) => startTime(Number(pid)) === undefined && fs.existsSync('/proc/self/stat');
   const entries = fs.existsSync(parent) ? fs.readdirSync(parent) : [];
+  const retiredName = new RegExp(`^${escape(name)}\\.old-(\\d+)$`);
   for (const entry of entries.sort()) {
-    const retired = new RegExp(`^${escape(name)}\\.old-(\\d+)$`).exec(entry);
+    const retired = retiredName.exec(entry);
     if (retired && dead(retired[1])) {
       if (!fs.existsSync(root)) steps.run(`restore ${entry}`, () => fs.renameSync(path.join(parent, entry), root));
       else removeTree(path.join(parent, entry), steps);

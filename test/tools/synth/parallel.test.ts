@@ -71,6 +71,31 @@ test('a refusal from the gate reads the same on one thread and on several', () =
   expect(fs.existsSync(outdir)).toBe(false);
 });
 
+test('workers compile the program from the code cache the main thread used, not from scratch', () => {
+  const args = ['--config-dir', configDir, '--threads', '3', '--outdir', path.join(work, 'cached')];
+  // The first run may be the one that writes the cache.
+  runSynth(args);
+  const result = runSynth(args, { env: { SYNTH_TRACE: '1' } });
+  expect(result.status).toBe(0);
+  const workers = threadsFor(COUNT, 3) - 1;
+  if (workers > 0) expect(result.stderr).toContain(`; ${workers} of ${workers} workers started from the code cache`);
+});
+
+test('a config refused while the workers start (they start before the configs are read) reads as on one thread, and nothing hangs', () => {
+  const bad = generate((doc, i) => {
+    if (i === 3) doc.namespace = 'Not A Namespace';
+  });
+  const outdir = path.join(work, 'refused-config');
+  const one = runSynth(['--config-dir', bad, '--threads', '1', '--outdir', outdir]);
+  const several = runSynth(['--config-dir', bad, '--threads', '3', '--outdir', outdir]);
+  expect(one.status).toBe(1);
+  expect(several.status).toBe(1);
+  expect(several.signal).toBeNull();
+  expect(one.stderr).toMatch(/env-04\.yaml: namespace: /m);
+  expect(several.stderr).toBe(one.stderr);
+  expect(fs.existsSync(outdir)).toBe(false);
+});
+
 test('--threads takes a whole number', () => {
   const result = runSynth(['--threads', '0']);
   expect(result.status).toBe(2);
