@@ -96,7 +96,7 @@ export class ArgoCdChart extends Chart {
         annotations: { [SYNC_WAVE_ANNOTATION]: '-1' },
       },
       spec: {
-        description: `${first.appName}: ${configs.map((c) => c.name).join(', ')}`,
+        description: projectDescription(first.appName, configs.map((c) => c.name)),
         sourceRepos: unique(configs.map((c) => c.argocd.repoURL)),
         destinations: uniqueBy(
           configs.map((c) => ({ server: c.argocd.destinationServer, namespace: c.namespace })),
@@ -241,4 +241,13 @@ function uniqueBy<T>(values: readonly T[], key: (v: T) => string): T[] {
   const seen = new Map<string, T>();
   for (const v of values) if (!seen.has(key(v))) seen.set(key(v), v);
   return [...seen.values()];
+}
+
+/** The AppProject CRD's limit on spec.description. */
+export const PROJECT_DESCRIPTION_MAX_LENGTH = 255;
+
+/** `<app>: <environments>`, or their count where the names would not fit the CRD's limit. */
+export function projectDescription(appName: string, environments: readonly string[]): string {
+  const listed = `${appName}: ${environments.join(', ')}`;
+  return listed.length <= PROJECT_DESCRIPTION_MAX_LENGTH ? listed : `${appName}: ${environments.length} environments`;
 }

@@ -3,11 +3,11 @@ import * as os from 'os';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { buildApp } from '../../charts';
-import { APPLICATION_SYNC_OPTIONS, RESOURCES_FINALIZER } from '../../charts/argocd-chart';
+import { APPLICATION_SYNC_OPTIONS, PROJECT_DESCRIPTION_MAX_LENGTH, RESOURCES_FINALIZER } from '../../charts/argocd-chart';
 import { findEnvironmentFiles, loadEnvironments } from '../../lib/config/load';
 import { EnvironmentConfig } from '../../lib/config/types.generated';
 import { parseManifests } from '../../tools/k8s/manifests';
-import { renderApp } from '../../tools/synth/render';
+import { renderApp, renderManifests } from '../../tools/synth/render';
 import { synthesize } from '../../tools/synth/synthesize';
 import { validateManifests } from '../../tools/validate';
 import { withIngressEdge } from '../helpers';
@@ -170,5 +170,25 @@ describe('synth and the argocd folder', () => {
     expect(fs.readdirSync(path.join(outdir, 'argocd')).sort()).toEqual(before);
     for (const [f, text] of snapshot) expect(fs.readFileSync(path.join(outdir, 'argocd', f), 'utf8')).toBe(text);
     expect(fs.statSync(path.join(outdir, 'argocd')).ino).toBe(stat.ino);
+  });
+});
+
+describe('the AppProject of many environments', () => {
+  test('50 environments: the description counts them instead of naming them (the CRD allows 255 characters), and the gate passes', () => {
+    const production = shipped().find((c) => c.name === 'production')!;
+    const configs = Array.from({ length: 50 }, (_, i) => {
+      const name = `tenant-${String(i + 1).padStart(3, '0')}`;
+      return { ...production, name, namespace: `pembayaran-${name}`, argocd: { ...production.argocd, path: name } } as EnvironmentConfig;
+    });
+    const manifests = renderManifests(buildApp(configs, { argocd: true }));
+    const project = manifests.find((m) => m.object.kind === 'AppProject')!.object as any;
+    expect(project.spec.description).toBe('pembayaran: 50 environments');
+    expect(project.spec.description.length).toBeLessThanOrEqual(PROJECT_DESCRIPTION_MAX_LENGTH);
+    expect(validateManifests(manifests.filter((m) => m.file.startsWith('argocd/')))).toEqual([]);
+  });
+
+  test('the shipped environments are named', () => {
+    const project = renderManifests(buildApp(shipped(), { argocd: true })).find((m) => m.object.kind === 'AppProject')!.object as any;
+    expect(project.spec.description).toBe('pembayaran: production, sandbox, staging');
   });
 });
