@@ -6,6 +6,7 @@ import { buildApp } from '../charts';
 import { ConfigError, ConfigProblem, loadEnvironment, parseEnvironment } from '../lib/config/load';
 import { KEY_PATH_PATTERN } from '../lib/config/messages';
 import { EnvironmentConfig } from '../lib/config/types.generated';
+import { OCTANE_CONTAINER } from '../lib/laravel/laravel-web';
 import { manifestPath } from '../tools/synth/render';
 import { validateManifests } from '../tools/validate';
 
@@ -59,6 +60,11 @@ export function podTemplateOf(object: K8sObject): any {
 }
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'];
+
+/** The container of a web pod spec that runs the application: php-fpm, or Octane's server. */
+export function webAppContainer(spec: any): any {
+  return spec.containers.find((c: any) => c.name === 'php-fpm') ?? container(spec, OCTANE_CONTAINER);
+}
 
 export function container(spec: any, name: string): any {
   const found = [...(spec.initContainers ?? []), ...spec.containers].find((c: any) => c.name === name);

@@ -110,11 +110,17 @@ export function kubernetesValueProblems(config: EnvironmentConfig, valuesOf: Def
 /** ICU's canonical zone names: each resolves to itself, so a name in it needs no formatter (whose first creation costs ~15 ms of ICU loading). */
 let canonicalZones: ReadonlySet<string> | undefined;
 
+const TIME_ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
+
 /** Why a name is not an IANA time zone PHP and ICU both know, or undefined. */
 export function timeZoneProblem(zone: string): string | undefined {
-  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return 'is not an IANA time zone name (e.g. Asia/Jakarta, UTC)';
   canonicalZones ??= new Set(Intl.supportedValuesOf('timeZone'));
-  if (canonicalZones.has(zone)) return undefined;
+  return canonicalZones.has(zone) ? undefined : timeZoneProblemFromFormatter(zone);
+}
+
+/** timeZoneProblem's answer as an ICU formatter gives it, for every name (the canonical list is its shortcut). @internal */
+export function timeZoneProblemFromFormatter(zone: string): string | undefined {
+  if (!TIME_ZONE_NAME.test(zone)) return 'is not an IANA time zone name (e.g. Asia/Jakarta, UTC)';
   let resolved: string;
   try {
     resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;

@@ -8,16 +8,11 @@ import { parseEnvironment } from '../../../lib/config/load';
 import { ARTISAN_CACHE_COMMANDS } from '../../../lib/laravel/laravel-runtime';
 import { SCHEDULE_WORK_SUPERVISOR, SUPERVISION_FILES } from '../../../lib/laravel/process-supervision';
 import { CRON_SCHEDULER_CACHES } from '../../../lib/laravel/scheduler';
-import { OCTANE_CONTAINER } from '../../../lib/laravel/laravel-web';
-import { container, find, K8sObject, objectsOf, podSpecOf, ROOT, SHIPPED_ENVIRONMENTS, shippedObjects, withChanges } from '../../helpers';
+import { container, find, K8sObject, objectsOf, webAppContainer, podSpecOf, ROOT, SHIPPED_ENVIRONMENTS, shippedObjects, withChanges } from '../../helpers';
 
 const objectsWith = (env: string, change: (doc: any) => void) => objectsOf(parseEnvironment(path.join(ROOT, 'config', `${env}.yaml`), withChanges(env, change)));
 
-/** The web pod's container that runs the application: php-fpm, or Octane's server. */
-const webLaravelContainer = (objects: K8sObject[]) => {
-  const spec = podSpecOf(find(objects, 'Deployment', 'pembayaran-web'));
-  return spec.containers.find((c: any) => c.name === 'php-fpm') ?? container(spec, OCTANE_CONTAINER);
-};
+const webLaravelContainer = (objects: K8sObject[]) => webAppContainer(podSpecOf(find(objects, 'Deployment', 'pembayaran-web')));
 
 describe.each(SHIPPED_ENVIRONMENTS)('the scheduler of %s', (env) => {
   const objects = shippedObjects(env);

@@ -10,9 +10,8 @@
  * watches the wrong object, key or database fails here.
  */
 import { EnvironmentConfig } from '../../../lib/config/types.generated';
-import { OCTANE_CONTAINER } from '../../../lib/laravel/laravel-web';
 import { alertPrefix, SCHEDULER_FAILURES } from '../../../lib/operations/alert-rules';
-import { K8sObject, podSpecOf } from '../../helpers';
+import { K8sObject, podSpecOf, webAppContainer } from '../../helpers';
 
 export interface Series {
   readonly series: string;
@@ -99,7 +98,7 @@ export function worldOf(config: EnvironmentConfig, objects: readonly K8sObject[]
     web: {
       deployment: web.metadata.name,
       podMonitor: podMonitorOf('web'),
-      container: podSpecOf(web).containers.some((c: any) => c.name === 'php-fpm') ? 'php-fpm' : OCTANE_CONTAINER,
+      container: webAppContainer(podSpecOf(web)).name,
     },
     workers: objects.filter((o) => o.kind === 'Deployment' && o.metadata.labels['app.kubernetes.io/component'].startsWith('worker-')).map((o) => o.metadata.name),
     fastapi: nameOf('Deployment', 'fastapi'),
