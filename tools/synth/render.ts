@@ -3,6 +3,7 @@ import { ArgoCdChart, EnvironmentOutput, RenderedObject, TLS_OWNER_KINDS } from 
 import { PembayaranChart } from '../../charts/pembayaran-chart';
 import { EnvironmentConfig } from '../../lib/config/types.generated';
 import { KubeObject, Manifest, manifestPath } from '../k8s/manifests';
+import { withOneWalkRendering } from './object-json';
 import { timed } from './trace';
 import { toYaml, YamlWriter } from './yaml';
 
@@ -18,7 +19,7 @@ const byFile = (a: Manifest, b: Manifest) => (a.file < b.file ? -1 : a.file > b.
 export function renderChart(chart: Chart): Manifest[] {
   const manifests: Manifest[] = [];
   const seen = new Set<string>();
-  for (const object of chart.toJson() as KubeObject[]) {
+  for (const object of withOneWalkRendering(App.of(chart), () => chart.toJson()) as KubeObject[]) {
     const file = manifestPath(chart.node.id, object);
     if (seen.has(file)) throw new Error(`two objects would be written to ${file}: ${object.kind} names must be unique per environment`);
     seen.add(file);
