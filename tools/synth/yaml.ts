@@ -98,7 +98,7 @@ export class YamlWriter {
     if (EVIDENTLY_PLAIN.test(value) && (value.length > 5 || !QUOTED_WORDS.has(value.toLowerCase()))) return value;
     let rendered = this.scalars.get(value);
     if (rendered === undefined) {
-      rendered = this.delegated(value);
+      rendered = literalBlock(value) ?? this.delegated(value);
       this.scalars.set(value, rendered);
     }
     // A block scalar's lines are indented for its depth: js-yaml indents level 0 and 1 alike (by INDENT).
@@ -112,6 +112,25 @@ export class YamlWriter {
   private delegated(value: string | number): string {
     return yaml.dump(value, DUMP_OPTIONS).slice(0, -1);
   }
+}
+
+/** Multi-line text of printable ASCII: js-yaml's choice for it is always a literal block scalar. */
+const PRINTABLE_ASCII_LINES = /^[\x20-\x7e\n]*$/;
+/** Where js-yaml indents a line of a block scalar: before each line that is not empty. */
+const LINE_WITH_TEXT = /^(?=.)/gm;
+
+/**
+ * A configuration file or script embedded in a manifest, as js-yaml writes it at the top level (its
+ * writeScalar: `|`, an indentation indicator when the text starts with spaces, the chomping indicator, the
+ * lines indented by INDENT), without its per-character scan; undefined for any other string.
+ */
+function literalBlock(value: string): string | undefined {
+  if (!value.includes('\n') || !PRINTABLE_ASCII_LINES.test(value)) return undefined;
+  const indicator = /^\n* /.test(value) ? String(INDENT) : '';
+  const clip = value.endsWith('\n');
+  const keep = clip && (value.endsWith('\n\n') || value === '\n');
+  const indented = value.replace(LINE_WITH_TEXT, ' '.repeat(INDENT));
+  return `|${indicator}${keep ? '+' : clip ? '' : '-'}\n${clip ? indented.slice(0, -1) : indented}`;
 }
 
 const newlines: string[] = [];

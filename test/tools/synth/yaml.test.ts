@@ -47,3 +47,19 @@ describe('YAML writer', () => {
     for (const object of shippedObjects(env)) expect(toYaml(object)).toBe(jsYaml(object));
   });
 });
+
+describe('YAML writer, embedded files', () => {
+  const lines = fc.array(fc.oneof(fc.constantFrom('', ' ', '  x', 'a: b', '- item', '#!/bin/sh', '"q"', "'", '|', 'tab\there'), fc.string({ unit: fc.constantFrom(...'ab :-#{}[]|>\'"'.split('')), maxLength: 8 })), { minLength: 1, maxLength: 6 });
+  const text = fc.tuple(fc.constantFrom('', '\n', '\n\n', ' ', '\n '), lines, fc.constantFrom('', '\n', '\n\n', '\n\n\n')).map(([lead, body, end]) => lead + body.join('\n') + end);
+
+  test('multi-line text is written as js-yaml writes it, at every depth (property, 1000 cases)', () => {
+    fc.assert(
+      fc.property(text, fc.nat(4), (value, depth) => {
+        let doc: unknown = { value };
+        for (let i = 0; i < depth; i++) doc = i % 2 ? { nested: doc } : [doc, value];
+        return toYaml(doc) === jsYaml(doc);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
