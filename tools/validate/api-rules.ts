@@ -100,7 +100,7 @@ export function checkApiRules(object: KubeObject): ApiIssue[] {
     if (typeof key !== 'string' || value === null || typeof value !== 'object') return;
     const inMetadata = path[path.length - 2] === 'metadata';
     if (isRecord(value) && ((key === 'labels' && inMetadata) || key === 'matchLabels' || key === 'nodeSelector' || (key === 'selector' && object.kind === 'Service' && path.length === 2))) {
-      checkLabelMap(value, formatPath(path), add);
+      checkLabelMap(value, path, add);
     } else if (isRecord(value) && key === 'annotations' && inMetadata) {
       for (const problem of annotationMapProblems(value)) add('api/annotations', `${formatPath(path)}: ${problem}`, annotationValue(problem, value));
     } else if (Array.isArray(value) && key === 'matchExpressions') {
@@ -163,10 +163,26 @@ export function checkApiRules(object: KubeObject): ApiIssue[] {
 
 type Add = (rule: ApiRule, message: string, value?: string) => void;
 
-function checkLabelMap(labels: Record<string, unknown>, where: string, add: Add): void {
-  for (const [key, value] of Object.entries(labels)) {
-    for (const r of isQualifiedName(key)) add('api/labels', `${where}: key ${show(key)}: ${r}`, key);
-    if (typeof value === 'string') for (const r of isValidLabelValue(value)) add('api/labels', `${where}[${show(key)}] value ${show(value)}: ${r}`, value);
+/**
+ * Label keys and values seen valid in this process: the same few dozen recur on every object of every
+ * environment, so each is checked once.
+ */
+const validLabelKeys = new Set<string>();
+const validLabelValues = new Set<string>();
+
+function checkLabelMap(labels: Record<string, unknown>, path: readonly (string | number)[], add: Add): void {
+  for (const key of Object.keys(labels)) {
+    const value = labels[key];
+    if (!validLabelKeys.has(key)) {
+      const problems = isQualifiedName(key);
+      if (problems.length === 0) validLabelKeys.add(key);
+      for (const r of problems) add('api/labels', `${formatPath(path)}: key ${show(key)}: ${r}`, key);
+    }
+    if (typeof value === 'string' && !validLabelValues.has(value)) {
+      const problems = isValidLabelValue(value);
+      if (problems.length === 0) validLabelValues.add(value);
+      for (const r of problems) add('api/labels', `${formatPath(path)}[${show(key)}] value ${show(value)}: ${r}`, value);
+    }
   }
 }
 
