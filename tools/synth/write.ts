@@ -84,17 +84,24 @@ export function writeOutput(outdir: string, files: RenderedFiles, only?: readonl
   recoverOutput(outdir, options, steps);
   // A folder that already holds exactly its new files is left alone: re-running synth after a change to
   // one environment rewrites that environment's folder (and Argo CD's), not every folder.
-  const folders = managedFolders(root, files, only).filter((folder) => !folderHolds(root, folder, files));
+  const byFolder = filesByFolder(files);
+  const folders = managedFolders(root, files, byFolder, only).filter((folder) => !folderHolds(root, folder, files, byFolder));
   if (folders.length === 0) return;
   const changed = new Set(folders);
   checkWritable(root, journal, folders, label);
 
   lock(journal, steps, label);
   try {
+    // Folders made for the staged files: one check each, not one per file.
+    const made = new Set<string>();
     for (const [file, content] of files) {
       if (!changed.has(file.slice(0, file.indexOf('/')))) continue;
       const target = path.join(journal, 'new', ...file.split('/'));
-      makeDirs(path.dirname(target), steps);
+      const dir = path.dirname(target);
+      if (!made.has(dir)) {
+        makeDirs(dir, steps);
+        made.add(dir);
+      }
       steps.run(`write ${file}`, () => fs.writeFileSync(target, content));
     }
   } catch (err) {
@@ -221,9 +228,9 @@ function startTime(pid: number): string | undefined {
 
 /** The folders a write replaces: `only`, or every entry of the output and every folder of the new files. */
 /** Whether `root/folder` is a real folder holding exactly the files of `files` under `folder/` (regular files, same bytes), and nothing else. */
-function folderHolds(root: string, folder: string, files: RenderedFiles): boolean {
+function folderHolds(root: string, folder: string, files: RenderedFiles, byFolder: ReadonlyMap<string, readonly string[]>): boolean {
   const prefix = `${folder}/`;
-  const expected = [...files.keys()].filter((file) => file.startsWith(prefix));
+  const expected = byFolder.get(folder) ?? [];
   const dir = path.join(root, ...folder.split('/'));
   const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
   if (expected.length === 0 || !stat?.isDirectory()) return false;
@@ -247,11 +254,26 @@ function folderHolds(root: string, folder: string, files: RenderedFiles): boolea
   return present.every((file) => files.has(file) && fs.readFileSync(path.join(root, ...file.split('/')), 'utf8') === files.get(file));
 }
 
-function managedFolders(root: string, files: RenderedFiles, only?: readonly string[]): string[] {
+/** Every folder a file is in (its parent, that folder's parent, ...) → the files under it: one pass for all folders. */
+function filesByFolder(files: RenderedFiles): Map<string, string[]> {
+  const byFolder = new Map<string, string[]>();
+  for (const file of files.keys()) {
+    for (let slash = file.indexOf('/'); slash > 0; slash = file.indexOf('/', slash + 1)) {
+      const folder = file.slice(0, slash);
+      const list = byFolder.get(folder);
+      if (list) list.push(file);
+      else byFolder.set(folder, [file]);
+    }
+  }
+  return byFolder;
+}
+
+function managedFolders(root: string, files: RenderedFiles, byFolder: ReadonlyMap<string, readonly string[]>, only?: readonly string[]): string[] {
   if (only) {
     const folders = only.map((f) => f.replace(/\/+$/, ''));
+    const covered = new Set(folders.flatMap((f) => byFolder.get(f) ?? []));
     for (const file of files.keys()) {
-      if (!folders.some((f) => file.startsWith(`${f}/`))) throw new Error(`internal error: ${file} is outside the folders being replaced (${folders.join(', ')})`);
+      if (!covered.has(file)) throw new Error(`internal error: ${file} is outside the folders being replaced (${folders.join(', ')})`);
     }
     return [...new Set(folders)].sort();
   }
