@@ -170,13 +170,18 @@ export interface LoadedEnvironment {
 /**
  * Loads several environments and checks them against each other (names, namespaces, Argo CD
  * Applications and folders must not collide); every problem of every file is reported at once.
+ * `onLoaded` is told each environment in file order as soon as it is read and valid, as long as every file
+ * before it was: synth starts rendering them while the rest are read (the run still fails, writing
+ * nothing, if a later file or the checks across files find a problem).
  */
-export function loadEnvironmentFiles(files: readonly string[], warnings: ConfigProblem[] = []): LoadedEnvironment[] {
+export function loadEnvironmentFiles(files: readonly string[], warnings: ConfigProblem[] = [], onLoaded?: (config: EnvironmentConfig) => void): LoadedEnvironment[] {
   const problems: ConfigProblem[] = [];
   const loaded: LoadedEnvironment[] = [];
   for (const file of files) {
     try {
-      loaded.push({ file: displayPath(file), config: loadEnvironment(file, warnings) });
+      const config = loadEnvironment(file, warnings);
+      loaded.push({ file: displayPath(file), config });
+      if (problems.length === 0) onLoaded?.(config);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       problems.push(...err.problems);

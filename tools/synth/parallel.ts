@@ -1,7 +1,8 @@
 /**
  * Environments rendered on several cores. Each environment's build, render, gate and YAML are independent
- * of the others', so worker threads take environments one at a time from a shared counter while the main
- * thread does the same; results are put back in config order, so the output is byte for byte the one of
+ * of the others', so worker threads take environments one at a time from a shared counter, each as soon as
+ * the main thread has read its config (they render while it reads the rest), and the main thread joins them
+ * once it has read them all; results are put back in config order, so the output is byte for byte the one of
  * a sequential run. `synthesize` stays synchronous: the main thread reads results with
  * `receiveMessageOnPort` and sleeps on `Atomics.wait` while workers finish.
  */
@@ -19,9 +20,9 @@ export const RENDER_WORKER = 'pembayaran-render-worker';
 export interface WorkerTask {
   readonly role: typeof RENDER_WORKER;
   readonly validate: boolean;
-  /** [next environment index, environments finished, workers started, configs posted]: shared by every thread. */
+  /** [next environment index, environments finished, workers started, state, configs posted]: shared by every thread. */
   readonly counters: SharedArrayBuffer;
-  /** The configs arrive on it (the workers start while the main thread still reads them), the results leave on it. */
+  /** The configs arrive on it one by one as the main thread reads them, the results leave on it. */
   readonly results: MessagePort;
 }
 
@@ -35,8 +36,10 @@ type Outcome<R> = ({ readonly result: R } | { readonly error: string }) & {
 const NEXT = 0;
 const FINISHED = 1;
 const STARTED = 2;
-/** 0 until the configs are posted, 1 then, -1 when the pool closes without rendering. */
-const CONFIGS = 3;
+/** 0 while the main thread reads configs, 1 once it has posted the last, -1 when the pool closes. */
+const STATE = 3;
+/** How many configs have been posted (in config order); workers wait on it. */
+const POSTED = 4;
 
 /** Set by scripts/run.js on the process it runs the bundle in: the runner's path and the bundle's. */
 interface Runner {
@@ -69,34 +72,43 @@ export function threadsFor(count: number, requested?: number): number {
 /** Takes indices from the shared counter and renders them until none is left. */
 function drain<R>(counters: Int32Array, count: number, render: (index: number) => R, report: (outcome: Outcome<R>) => void): void {
   for (let index = Atomics.add(counters, NEXT, 1); index < count; index = Atomics.add(counters, NEXT, 1)) {
-    try {
-      report({ index, thread: threadId, result: render(index) });
-    } catch (err) {
-      report({ index, thread: threadId, error: (err as Error).stack ?? String(err) });
-    }
-    Atomics.add(counters, FINISHED, 1);
-    Atomics.notify(counters, FINISHED);
+    renderTaken(counters, index, render, report);
   }
+}
+
+/** Renders the index this thread took and reports it, counting it finished either way. */
+function renderTaken<R>(counters: Int32Array, index: number, render: (index: number) => R, report: (outcome: Outcome<R>) => void): void {
+  try {
+    report({ index, thread: threadId, result: render(index) });
+  } catch (err) {
+    report({ index, thread: threadId, error: (err as Error).stack ?? String(err) });
+  }
+  Atomics.add(counters, FINISHED, 1);
+  Atomics.notify(counters, FINISHED);
 }
 
 /** Worker threads started before the configs are read, so their start overlaps it; `render` uses them. */
 export interface RenderPool {
+  /** Hands the workers the next config (in config order) while the others are still being read. */
+  post(config: EnvironmentConfig): void;
   /**
-   * `render(i)` for every config index, on the pool's threads and this one, the results in index order.
-   * A failure in any thread is thrown here, as the sequential run would. Closes the pool.
+   * `render(i)` for every config index, on the pool's threads and this one, the results in index order;
+   * posts the configs not posted yet. A failure in any thread is thrown here, as the sequential run would.
+   * Closes the pool.
    */
-  render<R>(configs: readonly EnvironmentConfig[], render: (index: number) => R, onWorkersStarted?: () => void): R[];
+  render<R>(configs: readonly EnvironmentConfig[], render: (index: number) => R): R[];
   /** Stops the workers (after `render`, or instead of it when reading the configs failed). */
   close(): void;
 }
 
 /**
  * Starts `threads - 1` workers of `workerScript`, a JavaScript entry point that calls `runRenderWorker`
- * when it finds a `WorkerTask` in its workerData. `onWorkersStarted` of `render` is called on this thread
- * once every worker has started (V8 flags changed before would void their code cache).
+ * when it finds a `WorkerTask` in its workerData. `onWorkersStarted` is called on this thread once every
+ * worker has started (V8 flags changed before would void their code cache), as early as the main thread
+ * notices: while it posts configs or renders.
  */
-export function startRenderPool(options: { readonly threads: number; readonly workerScript: string; readonly validate: boolean }): RenderPool {
-  const counters = new Int32Array(new SharedArrayBuffer(16));
+export function startRenderPool(options: { readonly threads: number; readonly workerScript: string; readonly validate: boolean; readonly onWorkersStarted?: () => void }): RenderPool {
+  const counters = new Int32Array(new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT));
   const ports: MessagePort[] = [];
   const workers: Worker[] = [];
   for (let i = 1; i < options.threads; i++) {
@@ -109,15 +121,31 @@ export function startRenderPool(options: { readonly threads: number; readonly wo
   const close = () => {
     if (closed) return;
     closed = true;
-    // A worker still waiting for configs is told there are none (terminate does not end an Atomics.wait).
-    if (Atomics.compareExchange(counters, CONFIGS, 0, -1) === 0) Atomics.notify(counters, CONFIGS);
+    // A worker still waiting for a config is told there is none (terminate does not end an Atomics.wait).
+    Atomics.store(counters, STATE, -1);
+    Atomics.notify(counters, POSTED);
     for (const worker of workers) void worker.terminate();
     for (const port of ports) port.close();
   };
-  const render = <R>(configs: readonly EnvironmentConfig[], renderOne: (index: number) => R, onWorkersStarted?: () => void): R[] => {
-    for (const port of ports) port.postMessage(configs);
-    Atomics.store(counters, CONFIGS, 1);
-    Atomics.notify(counters, CONFIGS);
+  let started = false;
+  const checkStarted = () => {
+    if (started || Atomics.load(counters, STARTED) < workers.length) return;
+    started = true;
+    options.onWorkersStarted?.();
+  };
+  let posted = 0;
+  const post = (config: EnvironmentConfig) => {
+    checkStarted();
+    for (const port of ports) port.postMessage(config);
+    // Posted before it is counted: a worker that sees the count finds the config on its port.
+    Atomics.store(counters, POSTED, ++posted);
+    Atomics.notify(counters, POSTED);
+  };
+  const render = <R>(configs: readonly EnvironmentConfig[], renderOne: (index: number) => R): R[] => {
+    if (posted > configs.length) throw new Error(`internal error: ${posted} configs posted to the render threads for ${configs.length} environments`);
+    for (const config of configs.slice(posted)) post(config);
+    Atomics.store(counters, STATE, 1);
+    Atomics.notify(counters, POSTED);
     const outcomes: Outcome<R>[] = new Array(configs.length);
     let received = 0;
     const keep = (outcome: Outcome<R>) => {
@@ -128,12 +156,6 @@ export function startRenderPool(options: { readonly threads: number; readonly wo
       for (const port of ports) {
         for (let message = receiveMessageOnPort(port); message; message = receiveMessageOnPort(port)) keep(message.message as Outcome<R>);
       }
-    };
-    let started = false;
-    const checkStarted = () => {
-      if (started || Atomics.load(counters, STARTED) < workers.length) return;
-      started = true;
-      onWorkersStarted?.();
     };
     try {
       drain(
@@ -171,20 +193,35 @@ export function startRenderPool(options: { readonly threads: number; readonly wo
       return outcome.result;
     });
   };
-  return { render, close };
+  return { post, render, close };
 }
 
-/** The worker side: renders environments from the shared counter and posts each result to the main thread. */
+/**
+ * The worker side: takes environment indices from the shared counter, waits until the main thread has
+ * posted that config (it reads them while the workers already render), renders it and posts the result.
+ */
 export function runRenderWorker<R>(task: WorkerTask, render: (config: EnvironmentConfig, validate: boolean) => R): void {
   const counters = new Int32Array(task.counters);
   Atomics.add(counters, STARTED, 1);
-  Atomics.wait(counters, CONFIGS, 0);
-  const posted = Atomics.load(counters, CONFIGS) === 1 ? receiveMessageOnPort(task.results) : undefined;
-  if (posted) {
-    const configs = posted.message as EnvironmentConfig[];
+  const configs: EnvironmentConfig[] = [];
+  const codeCacheUsed = runnerOf()?.codeCacheUsed === true;
+  const report = (outcome: Outcome<R>) => task.results.postMessage({ ...outcome, codeCacheUsed });
+  for (let index = Atomics.add(counters, NEXT, 1); waitForConfig(counters, index); index = Atomics.add(counters, NEXT, 1)) {
+    while (configs.length <= index) configs.push(receiveMessageOnPort(task.results)!.message as EnvironmentConfig);
     // Resolved by the main thread; the copies posted here lost that mark.
-    const codeCacheUsed = runnerOf()?.codeCacheUsed === true;
-    drain(counters, configs.length, (index) => render(trustResolvedEnvironment(configs[index]), task.validate), (outcome) => task.results.postMessage({ ...outcome, codeCacheUsed }));
+    renderTaken(counters, index, (i) => render(trustResolvedEnvironment(configs[i]), task.validate), report);
   }
   task.results.close();
+}
+
+/** Whether config `index` is (or becomes) posted; false once the main thread posted the last, or closed the pool. */
+function waitForConfig(counters: Int32Array, index: number): boolean {
+  for (;;) {
+    const posted = Atomics.load(counters, POSTED);
+    if (index < posted) return true;
+    const state = Atomics.load(counters, STATE);
+    if (state === -1) return false;
+    if (state === 1) return index < Atomics.load(counters, POSTED);
+    Atomics.wait(counters, POSTED, posted);
+  }
 }

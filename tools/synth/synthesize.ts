@@ -78,12 +78,16 @@ export function synthesize(options: SynthOptions): SynthResult {
   const files = partial ? options.configFiles! : findEnvironmentFiles(options.configDir ?? 'config');
   const validate = options.validate ?? true;
   const threads = options.workerScript ? threadsFor(files.length, options.threads) : 1;
-  // Started before the configs are read (one environment per file), so the workers' start overlaps it.
-  const pool: RenderPool | undefined = threads > 1 ? startRenderPool({ threads, workerScript: options.workerScript!, validate }) : undefined;
+  // Started before the configs are read (one environment per file): the workers start while the first are
+  // read, and render each as soon as it has been read.
+  // Long enough a run for optimized code to pay for its compilation (the flag is the process's, workers'
+  // too), once the workers have compiled the bundle from the code cache written without it.
+  const optimize = () => v8.setFlagsFromString('--opt');
+  const pool: RenderPool | undefined = threads > 1 ? startRenderPool({ threads, workerScript: options.workerScript!, validate, onWorkersStarted: optimize }) : undefined;
   const warnings: ConfigProblem[] = [];
   let loaded: LoadedEnvironment[];
   try {
-    loaded = timed('config', () => loadEnvironmentFiles(files.map((f) => path.resolve(f)), warnings));
+    loaded = timed('config', () => loadEnvironmentFiles(files.map((f) => path.resolve(f)), warnings, pool?.post));
   } catch (err) {
     pool?.close();
     throw err;
@@ -92,9 +96,7 @@ export function synthesize(options: SynthOptions): SynthResult {
   const writer = new YamlWriter();
   let results: EnvironmentResult[];
   if (pool) {
-    // Long enough a run for optimized code to pay for its compilation (the flag is the process's, workers'
-    // too), once the workers have compiled the bundle from the code cache written without it.
-    results = pool.render(configs, (i) => synthesizeEnvironment(configs[i], validate, writer), () => v8.setFlagsFromString('--opt'));
+    results = pool.render(configs, (i) => synthesizeEnvironment(configs[i], validate, writer));
   } else {
     // scripts/run.js starts without TurboFan, right for a short run; past a few environments the run is
     // long enough for optimized code to pay for its compilation (no-op when TurboFan is already on).

@@ -96,6 +96,21 @@ test('a config refused while the workers start (they start before the configs ar
   expect(fs.existsSync(outdir)).toBe(false);
 });
 
+test('a collision only the checks across files find (the workers have rendered the configs by then) reads as on one thread', () => {
+  const clash = generate((doc, i) => {
+    if (i === COUNT - 1) doc.namespace = 'pembayaran-env-01';
+  });
+  const outdir = path.join(work, 'refused-collision');
+  const one = runSynth(['--config-dir', clash, '--threads', '1', '--outdir', outdir]);
+  const several = runSynth(['--config-dir', clash, '--threads', '3', '--outdir', outdir]);
+  expect(one.status).toBe(1);
+  expect(several.status).toBe(1);
+  expect(several.signal).toBeNull();
+  expect(one.stderr).toMatch(/pembayaran-env-01/);
+  expect(several.stderr).toBe(one.stderr);
+  expect(fs.existsSync(outdir)).toBe(false);
+});
+
 test('--threads takes a whole number', () => {
   const result = runSynth(['--threads', '0']);
   expect(result.status).toBe(2);
