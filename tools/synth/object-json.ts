@@ -122,6 +122,22 @@ function metadataJson(metadata: ApiObjectMetadataDefinition): unknown {
   return resolveSanitized(data, [], m.apiObject, App.of(m.apiObject).resolvers, { sortKeys: true, filterEmpty: true });
 }
 
+/**
+ * Whether `object` carries the private state of cdk8s 2.70's ApiObject and metadata that the walk reads;
+ * another cdk8s version may not, and its objects are then rendered by cdk8s itself.
+ */
+function knownShape(object: ApiObject): boolean {
+  const self = object as unknown as Partial<ApiObjectState>;
+  if (!(self.metadata instanceof ApiObjectMetadataDefinition)) return false;
+  const metadata = self.metadata as unknown as Partial<MetadataState>;
+  return (
+    typeof self.props === 'object' && self.props !== null && Array.isArray(self.patches) &&
+    typeof metadata._additionalAttributes === 'object' &&
+    typeof metadata.labels === 'object' && typeof metadata.annotations === 'object' && Array.isArray(metadata.finalizers) &&
+    Array.isArray(metadata.ownerReferences) && metadata.apiObject === object
+  );
+}
+
 /** cdk8s's ApiObject.prototype.toJson with the walks above. */
 function apiObjectJson(this: ApiObject): unknown {
   const self = this as unknown as ApiObjectState;
@@ -148,7 +164,9 @@ function apiObjectJson(this: ApiObject): unknown {
 export function withOneWalkRendering<T>(app: App, render: () => T): T {
   if (!builtInResolversOnly(app)) return render();
   const original = ApiObject.prototype.toJson;
-  ApiObject.prototype.toJson = apiObjectJson;
+  ApiObject.prototype.toJson = function (this: ApiObject) {
+    return knownShape(this) ? apiObjectJson.call(this) : original.call(this);
+  };
   try {
     return render();
   } finally {
