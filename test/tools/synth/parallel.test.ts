@@ -81,34 +81,31 @@ test('workers compile the program from the code cache the main thread used, not 
   if (workers > 0) expect(result.stderr).toContain(`; ${workers} of ${workers} workers started from the code cache`);
 });
 
+/** The config folder is refused on one thread and on three alike (status, message), nothing hangs, nothing is written. */
+function expectRefusedAlike(configs: string, outdirName: string, message: RegExp): void {
+  const outdir = path.join(work, outdirName);
+  const one = runSynth(['--config-dir', configs, '--threads', '1', '--outdir', outdir]);
+  const several = runSynth(['--config-dir', configs, '--threads', '3', '--outdir', outdir]);
+  expect(one.status).toBe(1);
+  expect(several.status).toBe(1);
+  expect(several.signal).toBeNull();
+  expect(one.stderr).toMatch(message);
+  expect(several.stderr).toBe(one.stderr);
+  expect(fs.existsSync(outdir)).toBe(false);
+}
+
 test('a config refused while the workers start (they start before the configs are read) reads as on one thread, and nothing hangs', () => {
   const bad = generate((doc, i) => {
     if (i === 3) doc.namespace = 'Not A Namespace';
   });
-  const outdir = path.join(work, 'refused-config');
-  const one = runSynth(['--config-dir', bad, '--threads', '1', '--outdir', outdir]);
-  const several = runSynth(['--config-dir', bad, '--threads', '3', '--outdir', outdir]);
-  expect(one.status).toBe(1);
-  expect(several.status).toBe(1);
-  expect(several.signal).toBeNull();
-  expect(one.stderr).toMatch(/env-04\.yaml: namespace: /m);
-  expect(several.stderr).toBe(one.stderr);
-  expect(fs.existsSync(outdir)).toBe(false);
+  expectRefusedAlike(bad, 'refused-config', /env-04\.yaml: namespace: /m);
 });
 
 test('a collision only the checks across files find (the workers have rendered the configs by then) reads as on one thread', () => {
   const clash = generate((doc, i) => {
     if (i === COUNT - 1) doc.namespace = 'pembayaran-env-01';
   });
-  const outdir = path.join(work, 'refused-collision');
-  const one = runSynth(['--config-dir', clash, '--threads', '1', '--outdir', outdir]);
-  const several = runSynth(['--config-dir', clash, '--threads', '3', '--outdir', outdir]);
-  expect(one.status).toBe(1);
-  expect(several.status).toBe(1);
-  expect(several.signal).toBeNull();
-  expect(one.stderr).toMatch(/pembayaran-env-01/);
-  expect(several.stderr).toBe(one.stderr);
-  expect(fs.existsSync(outdir)).toBe(false);
+  expectRefusedAlike(clash, 'refused-collision', /pembayaran-env-01/);
 });
 
 test('--threads takes a whole number', () => {
