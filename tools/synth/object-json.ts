@@ -144,7 +144,8 @@ function apiObjectJson(this: ApiObject): unknown {
   try {
     const data = { ...self.props, metadata: metadataJson(self.metadata) };
     const sortKeys = process.env.CDK8S_DISABLE_SORT ? false : true;
-    // The metadata is already plain, sorted and sanitized: the walk copies it as it is.
+    // The metadata is already plain, sorted and sanitized, and the walk copies it again: as in cdk8s, the
+    // whole object is one value its resolvers may replace (a `constructor` and a `value` key among the props).
     const json = resolveSanitized(data, [], this, App.of(this).resolvers, { sortKeys, filterEmpty: false }) as Record<string, unknown>;
     const patched = self.patches.length > 0 ? JsonPatch.apply(json, ...self.patches) : json;
     const result: Record<string, unknown> = {};

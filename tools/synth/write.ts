@@ -226,7 +226,6 @@ function startTime(pid: number): string | undefined {
   }
 }
 
-/** The folders a write replaces: `only`, or every entry of the output and every folder of the new files. */
 /** Whether `root/folder` is a real folder holding exactly the files of `files` under `folder/` (regular files, same bytes), and nothing else. */
 function folderHolds(root: string, folder: string, files: RenderedFiles, byFolder: ReadonlyMap<string, readonly string[]>): boolean {
   const prefix = `${folder}/`;
@@ -268,6 +267,7 @@ function filesByFolder(files: RenderedFiles): Map<string, string[]> {
   return byFolder;
 }
 
+/** The folders a write replaces: `only`, or every entry of the output and every folder of the new files. */
 function managedFolders(root: string, files: RenderedFiles, byFolder: ReadonlyMap<string, readonly string[]>, only?: readonly string[]): string[] {
   if (only) {
     const folders = only.map((f) => f.replace(/\/+$/, ''));
